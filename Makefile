@@ -1,0 +1,65 @@
+# The Makefile is the interface: the README and .ci/run call these targets and nothing else.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up down bench clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with the locked dependencies
+
+lock: ## Re-pin requirements*.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml -q --no-header --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml -q --no-header --python-version 3.11 --extra dev -o requirements-dev.lock
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## ruff format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
+	$(BIN)/pytest -q
+
+test-unit: $(STAMP) ## Unit tests only
+	$(BIN)/pytest -q tests/unit
+
+test-integration: $(STAMP) ## Integration tests on real gunicorn processes
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
+	$(BIN)/pytest -q tests/e2e
+
+demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes
+	$(BIN)/python -m scripts.demo
+
+demo-docker: $(STAMP) ## The same narration against the docker compose stack
+	$(BIN)/python -m scripts.demo --docker
+
+up: $(STAMP) ## Start the three services in the background (ports 9000-9002)
+	$(BIN)/python -m scripts.stack up
+
+down: ## Stop what `make up` started
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.stack down; fi
+
+bench: $(STAMP) ## Performance figures as ratios measured in one run (.bench/results.json)
+	$(BIN)/python -m scripts.bench
+
+clean: down ## Remove venv, data and generated credentials
+	rm -rf $(VENV) .data .demo .bench .env

@@ -1,0 +1,105 @@
+"""Admin commands: ``flask --app auth_server clients ...`` and ``... keys ...``.
+
+Secrets are printed once, as JSON on stdout, so scripts can capture them; they are never
+stored in clear and never logged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .clients import AUTH_METHODS, Registry, RegistryError, public_view
+
+clients = AppGroup("clients", help="Manage OAuth clients.")
+keys = AppGroup("keys", help="Manage token signing keys.")
+
+
+def _registry() -> Registry:
+    settings = current_app.extensions["auth_settings"]
+    return Registry(current_app.extensions["auth_store"], settings.scopes)
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc))
+
+
+@clients.command("create")
+@click.argument("client_id")
+@click.option("--scope", required=True, help='Space-separated scopes, e.g. "inventory:read".')
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    required=True,
+    help="Allowed audience; first is the default.",
+)
+@click.option("--org", "org_id", default=None, help="Organisation id, copied into tokens.")
+@click.option("--auth-method", type=click.Choice(AUTH_METHODS), default="client_secret_basic")
+@click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
+    """Register a client and print its secret once."""
+    jwks = json.loads(jwks_file.read_text()) if jwks_file else None
+    try:
+        record, secret = _registry().create(
+            client_id, scope.split(), list(resources), org_id, auth_method, jwks
+        )
+    except RegistryError as exc:
+        _fail(exc)
+    out = public_view(record)
+    if secret:
+        out["client_secret"] = secret
+    click.echo(json.dumps(out, indent=2))
+
+
+@clients.command("list")
+def list_clients():
+    """List clients (never their secrets)."""
+    records = current_app.extensions["auth_store"].list_clients()
+    click.echo(json.dumps([public_view(r) for r in records], indent=2))
+
+
+@clients.command("rotate-secret")
+@click.argument("client_id")
+def rotate_secret(client_id):
+    """Issue a new secret; the old one stops working at once."""
+    try:
+        secret = _registry().rotate_secret(client_id)
+    except RegistryError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"client_id": client_id, "client_secret": secret}, indent=2))
+
+
+@clients.command("disable")
+@click.argument("client_id")
+def disable(client_id):
+    """Refuse the client from now on (tokens already issued run to their expiry)."""
+    try:
+        _registry().disable(client_id)
+    except RegistryError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"client_id": client_id, "disabled": True}))
+
+
+@keys.command("rotate")
+def rotate_keys():
+    """Make a new signing key; running workers switch within two seconds."""
+    info = current_app.extensions["key_store"].rotate()
+    click.echo(json.dumps(info.__dict__))
+
+
+@keys.command("list")
+def list_keys():
+    """Keys still published in the JWKS, oldest first."""
+    click.echo(
+        json.dumps([i.__dict__ for i in current_app.extensions["key_store"].published()], indent=2)
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(clients)
+    app.cli.add_command(keys)

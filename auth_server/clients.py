@@ -1,0 +1,180 @@
+"""The client registry: what a client may ask for, and how its secret is checked.
+
+Secrets are 256 random bits, so a single SHA-256 is the right hash: there is nothing to
+brute-force, and bcrypt would only make every token request slower. Comparison is
+constant-time, and an unknown client id is checked against a dummy hash so that it costs
+the same and answers the same as a wrong secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from authlib.oauth2.rfc6749 import ClientMixin
+
+from .store import ClientRecord, Store
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+GRANT_TYPE = "client_credentials"
+_DUMMY_HASH = hashlib.sha256(b"no such client").hexdigest()
+
+
+def new_secret() -> str:
+    """A client secret with 256 bits of randomness, URL-safe so Basic auth needs no escaping."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, secret_hash: str | None) -> bool:
+    """Constant-time check; a missing hash still spends the same work."""
+    candidate = hash_secret(secret)
+    return hmac.compare_digest(candidate, secret_hash or _DUMMY_HASH) and secret_hash is not None
+
+
+@dataclass(frozen=True)
+class Client(ClientMixin):
+    """Authlib's view of a registered client (RFC 6749 §2)."""
+
+    record: ClientRecord
+
+    def get_client_id(self) -> str:
+        return self.record.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None  # no browser flows here
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == GRANT_TYPE
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return secret_matches(client_secret, self.record.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        # One registered method for every endpoint (token, introspection, revocation).
+        return method == self.record.auth_method
+
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """RFC 6749 §3.3: no scope means the client's full set; more than it has is refused."""
+        if not scope:
+            return " ".join(self.record.scopes)
+        requested = scope.split()
+        if not set(requested) <= set(self.record.scopes):
+            return None  # Authlib turns this into invalid_scope
+        return " ".join(dict.fromkeys(requested))
+
+    @property
+    def default_resource(self) -> str:
+        return self.record.resources[0]
+
+
+class RegistryError(ValueError):
+    """A registration request that cannot be honoured, in words for the operator."""
+
+
+class Registry:
+    def __init__(self, store: Store, scopes_supported: tuple[str, ...]) -> None:
+        self.store = store
+        self.scopes_supported = scopes_supported
+
+    def find(self, client_id: str) -> Client | None:
+        """The active client with this id; disabled clients do not exist for OAuth."""
+        record = self.store.get_client(client_id)
+        if record is None or record.disabled:
+            return None
+        return Client(record)
+
+    def create(
+        self,
+        client_id: str,
+        scopes: list[str],
+        resources: list[str],
+        org_id: str | None = None,
+        auth_method: str = "client_secret_basic",
+        jwks: dict | None = None,
+        secret: str | None = None,
+    ) -> tuple[ClientRecord, str | None]:
+        """Register a client; returns the record and the secret, which is never stored.
+
+        ``secret`` lets RFC 7591 registration hand out the secret it generated itself.
+        """
+        _check_client_id(client_id)
+        if auth_method not in AUTH_METHODS:
+            raise RegistryError(f"auth method must be one of {', '.join(AUTH_METHODS)}")
+        if not scopes:
+            raise RegistryError("a client needs at least one scope")
+        unknown = set(scopes) - set(self.scopes_supported)
+        if unknown:
+            raise RegistryError(f"unknown scope(s) {' '.join(sorted(unknown))}; see AUTH_SCOPES")
+        if not resources:
+            raise RegistryError("a client needs at least one resource (RFC 8707 audience)")
+        for resource in resources:
+            check_resource(resource)
+        if auth_method == "private_key_jwt" and not (jwks and jwks.get("keys")):
+            raise RegistryError("private_key_jwt needs the client's public keys (a JWKS)")
+        if auth_method == "private_key_jwt":
+            secret = None
+        elif secret is None:
+            secret = new_secret()
+        record = ClientRecord(
+            client_id=client_id,
+            secret_hash=hash_secret(secret) if secret else None,
+            scopes=tuple(dict.fromkeys(scopes)),
+            resources=tuple(dict.fromkeys(resources)),
+            org_id=org_id,
+            auth_method=auth_method,
+            jwks=jwks,
+            disabled=False,
+            created_at=int(time.time()),
+        )
+        if not self.store.add_client(record):
+            raise RegistryError(f"client {client_id!r} already exists")
+        return record, secret
+
+    def rotate_secret(self, client_id: str) -> str:
+        record = self.store.get_client(client_id)
+        if record is None:
+            raise RegistryError(f"no client {client_id!r}")
+        if record.auth_method == "private_key_jwt":
+            raise RegistryError(f"{client_id!r} authenticates with a key, not a secret")
+        secret = new_secret()
+        self.store.set_secret_hash(client_id, hash_secret(secret))
+        return secret
+
+    def disable(self, client_id: str) -> None:
+        if not self.store.disable_client(client_id):
+            raise RegistryError(f"no client {client_id!r}")
+
+
+def check_resource(resource: str) -> None:
+    """RFC 8707 §2: a resource is an absolute URI without a fragment."""
+    parts = urlsplit(resource)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise RegistryError(f"resource {resource!r} must be an absolute http(s) URL, no fragment")
+
+
+def _check_client_id(client_id: str) -> None:
+    if not client_id or len(client_id) > 128 or not client_id.isprintable() or " " in client_id:
+        raise RegistryError("client id must be 1-128 printable characters without spaces")
+
+
+def public_view(record: ClientRecord) -> dict:
+    """What `clients list` shows: never the hash."""
+    data = replace(record, secret_hash=None).__dict__.copy()
+    data.pop("secret_hash")
+    data["scopes"] = " ".join(record.scopes)
+    data["resources"] = list(record.resources)
+    return data

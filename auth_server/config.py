@@ -1,0 +1,115 @@
+"""Settings of the authorization server, read once from ``AUTH_*`` environment variables.
+
+Every value is validated at start-up; a bad one stops the process with a sentence that names
+the variable, rather than surfacing later as a confusing OAuth error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "AUTH_"
+SIGNING_ALGS = ("ES256", "RS256")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 9000
+    workers: int = 2
+    threads: int = 4
+    signing_alg: str = "ES256"
+    token_ttl: int = 3600
+    admin_token: str | None = None
+    log_level: str = "INFO"
+    scopes: tuple[str, ...] = ("inventory:read", "inventory:write", "inventory:admin")
+
+    @property
+    def base_url(self) -> str:
+        """The issuer without a trailing slash, for building endpoint URLs."""
+        return self.issuer.rstrip("/")
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.base_url}/oauth/token"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
+        """Defaults, then ``AUTH_*`` from the environment, then ``overrides`` (tests)."""
+        raw: dict[str, Any] = {
+            key[len(PREFIX) :].lower(): value
+            for key, value in os.environ.items()
+            if key.startswith(PREFIX)
+        }
+        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        return cls(
+            issuer=_issuer(raw.get("issuer")),
+            data_dir=Path(raw.get("data_dir") or ".data/auth_server"),
+            host=str(raw.get("host", cls.host)),
+            port=_int(raw, "port", cls.port, 1, 65535),
+            workers=_int(raw, "workers", cls.workers, 1, 64),
+            threads=_int(raw, "threads", cls.threads, 1, 64),
+            signing_alg=_choice(raw, "signing_alg", cls.signing_alg, SIGNING_ALGS),
+            # OAuth 2.1 wants short-lived tokens; a day is the longest we allow.
+            token_ttl=_int(raw, "token_ttl", cls.token_ttl, 60, 86400),
+            admin_token=_admin_token(raw.get("admin_token")),
+            log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            scopes=_scopes(raw.get("scopes")) or cls.scopes,
+        )
+
+
+def _int(raw: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    value = raw.get(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, got {value!r}") from None
+    if not lo <= number <= hi:
+        raise ConfigError(f"{PREFIX}{name.upper()} must be between {lo} and {hi}, got {number}")
+    return number
+
+
+def _choice(raw: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = str(raw.get(name, default))
+    if value not in choices:
+        raise ConfigError(
+            f"{PREFIX}{name.upper()} must be one of {', '.join(choices)}, got {value!r}"
+        )
+    return value
+
+
+def _issuer(value: Any) -> str:
+    if not value:
+        raise ConfigError(f"{PREFIX}ISSUER is required, e.g. http://localhost:9000")
+    parts = urlsplit(str(value))
+    # RFC 8414 §2: https URL with no query or fragment (http allowed for local demos).
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{PREFIX}ISSUER must be an http(s) URL without query or fragment")
+    return str(value)  # kept byte-identical: RFC 8414 §3.3 compares it exactly
+
+
+def _scopes(value: Any) -> tuple[str, ...]:
+    scopes = tuple(str(value or "").split())
+    # RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\\'.
+    if any(not all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in s) for s in scopes):
+        raise ConfigError(f"{PREFIX}SCOPES must be space-separated RFC 6749 scope tokens")
+    return scopes
+
+
+def _admin_token(value: Any) -> str | None:
+    if not value:
+        return None  # dynamic registration is then switched off, not open
+    if len(str(value)) < 32:
+        raise ConfigError(f"{PREFIX}ADMIN_TOKEN must be at least 32 characters")
+    return str(value)

@@ -1,0 +1,190 @@
+"""Signing keys on disk, shared by every gunicorn worker and every restart.
+
+Layout under ``<data_dir>/keys``: one PEM file per key (mode 0600) and ``manifest.json``
+listing them oldest first. The newest un-retired key signs; retired keys stay published in
+the JWKS until every token they signed has expired (retired_at + token TTL + leeway).
+Writers (first start, ``keys rotate``) take an exclusive ``flock``; readers notice a new
+manifest by its mtime, checked at most once per ``RELOAD_INTERVAL`` seconds, which is how
+a rotation reaches running workers within two seconds without a restart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from joserfc.jwk import ECKey, KeySet, RSAKey, import_key
+
+RELOAD_INTERVAL = 1.0
+ROTATION_LEEWAY = 60  # seconds of clock skew a resource server may allow past exp
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    kid: str
+    alg: str
+    created_at: int
+    retired_at: int | None = None
+
+
+class KeyStore:
+    def __init__(self, directory: Path, alg: str, token_ttl: int) -> None:
+        self.directory = directory
+        self.alg = alg
+        self.token_ttl = token_ttl
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._checked_at = 0.0
+        self._infos: list[KeyInfo] = []
+        self._keys: dict[str, ECKey | RSAKey] = {}
+
+    # -- writers ---------------------------------------------------------------------------
+
+    def ensure_signing_key(self) -> KeyInfo:
+        """Create the first key, or a new one when ``AUTH_SIGNING_ALG`` changed."""
+        with self._exclusive():
+            infos = self._read_manifest()
+            current = _current(infos)
+            if current is not None and current.alg == self.alg:
+                return current
+            return self._rotate_locked(infos)
+
+    def rotate(self) -> KeyInfo:
+        with self._exclusive():
+            return self._rotate_locked(self._read_manifest())
+
+    def _rotate_locked(self, infos: list[KeyInfo]) -> KeyInfo:
+        now = int(time.time())
+        private = _generate(self.alg)
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        key = import_key(pem, "EC" if self.alg == "ES256" else "RSA")
+        kid = key.thumbprint()  # RFC 7638: stable, derived from the public key
+        _write_private(self.directory / f"{kid}.pem", pem)
+        retired = [
+            KeyInfo(i.kid, i.alg, i.created_at, i.retired_at or now)
+            for i in infos
+            if self._still_published(i, now)
+        ]
+        new = KeyInfo(kid, self.alg, now)
+        self._write_manifest([*retired, new])
+        for gone in {i.kid for i in infos} - {i.kid for i in retired}:
+            (self.directory / f"{gone}.pem").unlink(missing_ok=True)
+        self._stamp = None  # make this process reload at once
+        return new
+
+    def _still_published(self, info: KeyInfo, now: int) -> bool:
+        return info.retired_at is None or info.retired_at + self.token_ttl + ROTATION_LEEWAY > now
+
+    # -- readers ---------------------------------------------------------------------------
+
+    def signing_key(self) -> ECKey | RSAKey:
+        self._refresh()
+        current = _current(self._infos)
+        if current is None:
+            raise RuntimeError("no signing key; the server must call ensure_signing_key()")
+        return self._keys[current.kid]
+
+    def signing_keyset(self) -> KeySet:
+        """The signing key as a one-key set, so joserfc writes its ``kid`` into the header."""
+        return KeySet([self.signing_key()])
+
+    def published(self) -> list[KeyInfo]:
+        self._refresh()
+        now = int(time.time())
+        return [i for i in self._infos if self._still_published(i, now)]
+
+    def public_jwks(self) -> dict:
+        """RFC 7517 JWK Set of every key whose tokens may still be valid, newest first."""
+        keys = []
+        for info in reversed(self.published()):
+            jwk = self._keys[info.kid].as_dict(private=False)
+            keys.append({**jwk, "kid": info.kid, "alg": info.alg, "use": "sig"})
+        return {"keys": keys}
+
+    def verification_keyset(self) -> KeySet:
+        return KeySet([self._keys[i.kid] for i in self.published()])
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._stamp is not None and now - self._checked_at < RELOAD_INTERVAL:
+            return
+        with self._lock:
+            self._checked_at = now
+            stamp = self._manifest_stamp()
+            if stamp == self._stamp:
+                return
+            infos = self._read_manifest()
+            keys = {}
+            for info in infos:
+                pem = (self.directory / f"{info.kid}.pem").read_bytes()
+                keys[info.kid] = import_key(
+                    pem,
+                    "EC" if info.alg == "ES256" else "RSA",
+                    parameters={"kid": info.kid, "alg": info.alg, "use": "sig"},
+                )
+            self._infos, self._keys, self._stamp = infos, keys, stamp
+
+    # -- files -----------------------------------------------------------------------------
+
+    @property
+    def _manifest(self) -> Path:
+        return self.directory / "manifest.json"
+
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self._manifest.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime_ns, st.st_ino
+
+    def _read_manifest(self) -> list[KeyInfo]:
+        try:
+            data = json.loads(self._manifest.read_text())
+        except FileNotFoundError:
+            return []
+        return [KeyInfo(**item) for item in data["keys"]]
+
+    def _write_manifest(self, infos: list[KeyInfo]) -> None:
+        tmp = self._manifest.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"keys": [i.__dict__ for i in infos]}, indent=2))
+        os.replace(tmp, self._manifest)  # atomic: readers see the old or the new list
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _current(infos: list[KeyInfo]) -> KeyInfo | None:
+    live = [i for i in infos if i.retired_at is None]
+    return live[-1] if live else None
+
+
+def _generate(alg: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    if alg == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)

@@ -1,0 +1,29 @@
+"""Prometheus metrics. Under gunicorn, ``python -m auth_server`` sets
+``PROMETHEUS_MULTIPROC_DIR`` before anything imports prometheus_client, so counters are
+summed across workers; under the Flask test client they live in the default registry.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+    multiprocess,
+)
+
+TOKENS_ISSUED = Counter(
+    "auth_tokens_issued", "Access tokens issued by the token endpoint", ["client_id"]
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

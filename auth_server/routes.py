@@ -1,0 +1,94 @@
+"""HTTP routes of the authorization server. Protocol logic lives in ``oauth2.py``."""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import metrics
+from .form_checks import check_form_request
+from .oauth2 import admin_token_matches, server_metadata
+
+bp = Blueprint("auth", __name__)
+
+
+def _server():
+    return current_app.extensions["authorization_server"]
+
+
+def _form_endpoint(handler):
+    """Run the strict form checks, then Authlib; errors in RFC 6749 §5.2 form."""
+    try:
+        check_form_request(request)
+    except OAuth2Error as error:
+        return _server().handle_error_response(None, error)
+    return handler()
+
+
+@bp.route("/oauth/token", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def token():
+    return _form_endpoint(lambda: _server().create_token_response())
+
+
+@bp.route("/oauth/introspect", methods=["GET", "POST"])
+def introspect():
+    return _form_endpoint(lambda: _server().create_endpoint_response("introspection"))
+
+
+@bp.route("/oauth/revoke", methods=["GET", "POST"])
+def revoke():
+    return _form_endpoint(lambda: _server().create_endpoint_response("revocation"))
+
+
+@bp.post("/oauth/register")
+def register():
+    settings = current_app.extensions["auth_settings"]
+    if not settings.admin_token:
+        return _oauth_error(404, "invalid_request", "Dynamic registration is not enabled.")
+    authorization = request.headers.get("Authorization")
+    if not admin_token_matches(settings, authorization):
+        # RFC 6750 §3.1: the initial access token is a bearer token.
+        response = _oauth_error(401, "invalid_token", "A valid initial access token is required.")
+        challenge = 'Bearer error="invalid_token"' if authorization else "Bearer"
+        response.headers["WWW-Authenticate"] = challenge
+        return response
+    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+        return _oauth_error(400, "invalid_client_metadata", "The body must be a JSON object.")
+    return _server().create_endpoint_response("client_registration")
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+@bp.get("/.well-known/openid-configuration")
+def metadata():
+    response = jsonify(server_metadata(current_app.extensions["auth_settings"]))
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(current_app.extensions["key_store"].public_jwks())
+    # Short: resource servers also refetch on an unknown kid, but caches should not lag.
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    current_app.extensions["key_store"].signing_key()
+    return {"status": "ok"}
+
+
+@bp.get("/metrics")
+def prometheus():
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,56 @@
+"""``python -m auth_server``: validate settings, prepare keys and metrics, exec gunicorn.
+
+The process execs gunicorn rather than embedding it so that ``PROMETHEUS_MULTIPROC_DIR`` is
+in the environment before any worker imports prometheus_client. This module doubles as the
+gunicorn config file (``-c python:auth_server.serve``) for the ``child_exit`` hook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def main() -> None:
+    from .config import ConfigError, Settings
+    from .keys import KeyStore
+
+    try:
+        settings = Settings.load()
+    except ConfigError as exc:
+        sys.exit(f"auth_server: {exc}")
+    # Make the key before forking, so workers never race to create the first one.
+    KeyStore(
+        settings.data_dir / "keys", settings.signing_alg, settings.token_ttl
+    ).ensure_signing_key()
+    metrics_dir = settings.data_dir / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:auth_server.serve",
+        "--bind",
+        f"{settings.host}:{settings.port}",
+        "--workers",
+        str(settings.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(settings.threads),
+        "--graceful-timeout",
+        "5",
+        "--no-control-socket",
+        "auth_server:create_app()",
+    ]
+    os.execve(sys.executable, args, env)  # noqa: S606 - argv list, no shell

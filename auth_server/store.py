@@ -1,0 +1,176 @@
+"""SQLite storage of the authorization server: clients, spent assertion ``jti``s, revocations.
+
+One connection per thread (sqlite3 objects must not cross threads), WAL so readers never wait
+for the writer, and ``BEGIN IMMEDIATE`` for every write so concurrent gunicorn workers
+serialise cleanly instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS clients (
+    client_id    TEXT PRIMARY KEY,
+    secret_hash  TEXT,
+    scopes       TEXT NOT NULL,
+    resources    TEXT NOT NULL,
+    org_id       TEXT,
+    auth_method  TEXT NOT NULL,
+    jwks         TEXT,
+    disabled     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spent_assertions (
+    client_id  TEXT NOT NULL,
+    jti        TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (client_id, jti)
+);
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """A registered client as stored; ``resources[0]`` is its default audience."""
+
+    client_id: str
+    secret_hash: str | None
+    scopes: tuple[str, ...]
+    resources: tuple[str, ...]
+    org_id: str | None
+    auth_method: str
+    jwks: dict | None
+    disabled: bool
+    created_at: int
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # executescript manages its own transaction; IF NOT EXISTS makes it safe to race.
+        self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def add_client(self, record: ClientRecord) -> bool:
+        """Insert a client; False when the id is taken (nothing is overwritten)."""
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    "INSERT INTO clients VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.client_id,
+                        record.secret_hash,
+                        " ".join(record.scopes),
+                        json.dumps(list(record.resources)),
+                        record.org_id,
+                        record.auth_method,
+                        json.dumps(record.jwks) if record.jwks else None,
+                        int(record.disabled),
+                        record.created_at,
+                    ),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def get_client(self, client_id: str) -> ClientRecord | None:
+        row = (
+            self._connection()
+            .execute("SELECT * FROM clients WHERE client_id = ?", (client_id,))
+            .fetchone()
+        )
+        return _client(row) if row else None
+
+    def list_clients(self) -> list[ClientRecord]:
+        rows = self._connection().execute("SELECT * FROM clients ORDER BY client_id").fetchall()
+        return [_client(row) for row in rows]
+
+    def set_secret_hash(self, client_id: str, secret_hash: str) -> bool:
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE clients SET secret_hash = ? WHERE client_id = ?", (secret_hash, client_id)
+            )
+        return cur.rowcount == 1
+
+    def disable_client(self, client_id: str) -> bool:
+        with self.transaction() as db:
+            cur = db.execute("UPDATE clients SET disabled = 1 WHERE client_id = ?", (client_id,))
+        return cur.rowcount == 1
+
+    # -- replay and revocation -------------------------------------------------------------
+
+    def spend_assertion(self, client_id: str, jti: str, expires_at: int) -> bool:
+        """Record a client assertion's ``jti``; False if it was already spent (a replay)."""
+        now = int(time.time())
+        try:
+            with self.transaction() as db:
+                db.execute("DELETE FROM spent_assertions WHERE expires_at < ?", (now,))
+                db.execute(
+                    "INSERT INTO spent_assertions VALUES (?, ?, ?)", (client_id, jti, expires_at)
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def revoke(self, jti: str, expires_at: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (int(time.time()),))
+            db.execute("INSERT OR IGNORE INTO revoked_tokens VALUES (?, ?)", (jti, expires_at))
+
+    def is_revoked(self, jti: str) -> bool:
+        row = (
+            self._connection()
+            .execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,))
+            .fetchone()
+        )
+        return row is not None
+
+
+def _client(row: sqlite3.Row) -> ClientRecord:
+    return ClientRecord(
+        client_id=row["client_id"],
+        secret_hash=row["secret_hash"],
+        scopes=tuple(row["scopes"].split()),
+        resources=tuple(json.loads(row["resources"])),
+        org_id=row["org_id"],
+        auth_method=row["auth_method"],
+        jwks=json.loads(row["jwks"]) if row["jwks"] else None,
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+    )
