@@ -61,3 +61,51 @@ def auth_server_factory(tmp_path):
 @pytest.fixture
 def auth_server(auth_server_factory) -> AuthServer:
     return auth_server_factory()
+
+
+class Inventory(Service):
+    def api_key(self, client_id: str, scope: str = "inventory:read inventory:write") -> str:
+        out = run_cli(
+            "inventory_service", self.env, "api-keys", "create", client_id, "--scope", scope
+        )
+        return json.loads(out.stdout)["api_key"]
+
+    def cli(self, *args: str) -> str:
+        return run_cli("inventory_service", self.env, *args).stdout
+
+
+@pytest.fixture
+def inventory_factory(tmp_path):
+    started: list[Service] = []
+
+    def start(auth: AuthServer, workers: int = 2, **env: str) -> Inventory:
+        port = free_port()
+        service = Inventory(
+            "inventory_service",
+            {
+                "INVENTORY_ISSUER": auth.env["AUTH_ISSUER"],
+                "INVENTORY_RESOURCE": RESOURCE,
+                "INVENTORY_PORT": str(port),
+                "INVENTORY_DATA_DIR": str(tmp_path / f"inventory-{port}"),
+                "INVENTORY_WORKERS": str(workers),
+                "INVENTORY_AUTH_MODE": "dual",
+                **env,
+            },
+            port,
+            tmp_path / f"inventory-{port}.log",
+        )
+        started.append(service)
+        return service.start()
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+def client_token(auth: AuthServer, client_id: str, secret: str, scope: str | None = None) -> str:
+    from authlib.integrations.requests_client import OAuth2Session
+
+    session = OAuth2Session(client_id, secret, scope=scope)
+    return session.fetch_token(f"{auth.url}/oauth/token", grant_type="client_credentials")[
+        "access_token"
+    ]

@@ -1,0 +1,120 @@
+"""Settings of the Inventory API, read once from ``INVENTORY_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "INVENTORY_"
+AUTH_MODES = ("api_key", "dual", "token_only")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str
+    resource: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 9001
+    workers: int = 2
+    threads: int = 4
+    auth_mode: str = "dual"
+    api_key_sunset: str | None = None  # an IMF-fixdate, as RFC 8594 sends it
+    migration_docs_url: str = ""
+    jwt_leeway: int = 30
+    jwks_cooldown: int = 10
+    token_cache_size: int = 10_000
+    dashboard_public: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def resource_metadata_url(self) -> str:
+        """RFC 9728 §3.1: the well-known suffix goes between host and path."""
+        parts = urlsplit(self.resource)
+        path = parts.path.rstrip("/")
+        return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{path}"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
+        raw: dict[str, Any] = {
+            k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
+        }
+        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        resource = _url(raw, "resource")
+        return cls(
+            issuer=_url(raw, "issuer"),
+            resource=resource,
+            data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
+            host=str(raw.get("host", cls.host)),
+            port=_int(raw, "port", cls.port, 1, 65535),
+            workers=_int(raw, "workers", cls.workers, 1, 64),
+            threads=_int(raw, "threads", cls.threads, 1, 64),
+            auth_mode=_auth_mode(raw.get("auth_mode", cls.auth_mode)),
+            api_key_sunset=_sunset(raw.get("api_key_sunset")),
+            migration_docs_url=str(
+                raw.get("migration_docs_url") or f"{resource.rstrip('/')}/docs/migration"
+            ),
+            jwt_leeway=_int(raw, "jwt_leeway", cls.jwt_leeway, 0, 300),
+            jwks_cooldown=_int(raw, "jwks_cooldown", cls.jwks_cooldown, 0, 3600),
+            token_cache_size=_int(raw, "token_cache_size", cls.token_cache_size, 0, 1_000_000),
+            dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
+            log_level=str(raw.get("log_level", cls.log_level)).upper(),
+        )
+
+
+def _url(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if not value:
+        raise ConfigError(f"{PREFIX}{name.upper()} is required, e.g. http://localhost:9000")
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise ConfigError(f"{PREFIX}{name.upper()} must be an absolute http(s) URL")
+    return str(value)
+
+
+def _int(raw: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    value = raw.get(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, got {value!r}") from None
+    if not lo <= number <= hi:
+        raise ConfigError(f"{PREFIX}{name.upper()} must be between {lo} and {hi}, got {number}")
+    return number
+
+
+def _auth_mode(value: Any) -> str:
+    if value not in AUTH_MODES:
+        raise ConfigError(
+            f"{PREFIX}AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {value!r}"
+        )
+    return str(value)
+
+
+def _sunset(value: Any) -> str | None:
+    """Accept an ISO date/time or an HTTP-date; send it as an RFC 8594 HTTP-date."""
+    if not value:
+        return None
+    text = str(value)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{PREFIX}API_KEY_SUNSET must be a date, e.g. 2027-03-31, got {text!r}"
+            ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return format_datetime(when.astimezone(UTC), usegmt=True)

@@ -1,0 +1,29 @@
+"""Prometheus metrics, summed across gunicorn workers (see ``serve.py``)."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+    multiprocess,
+)
+
+AUTH_REQUESTS = Counter(
+    "inventory_auth_requests",
+    "Authentication decisions by client, credential kind and outcome",
+    ["client_id", "method", "outcome"],
+)
+JWKS_FETCHES = Counter("inventory_jwks_fetches", "JWKS documents fetched from the issuer")
+
+
+def exposition() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,142 @@
+"""A small third-party RFC 9068 issuer on a real HTTP socket, for resource-server tests.
+
+It is deliberately not our auth_server: it publishes RFC 8414 metadata and a JWKS, and mints
+tokens with any header and claims a test asks for (including hostile ones). It counts JWKS
+fetches so tests can check the resource server's caching, and can be made to fail.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+
+class TestIssuer:
+    __test__ = False  # not a pytest class
+
+    def __init__(self, alg: str = "ES256") -> None:
+        self.alg = alg
+        self.keys: dict[str, Any] = {}
+        self.jwks_fetches = 0
+        self.failing = False
+        self.kid = self.add_key()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.issuer = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def add_key(self, alg: str | None = None) -> str:
+        alg = alg or self.alg
+        private = (
+            ec.generate_private_key(ec.SECP256R1())
+            if alg == "ES256"
+            else rsa.generate_private_key(65537, 2048)
+        )
+        kid = uuid.uuid4().hex[:12]
+        self.keys[kid] = (alg, private)
+        return kid
+
+    def rotate(self) -> str:
+        self.kid = self.add_key()
+        return self.kid
+
+    def drop_key(self, kid: str) -> None:
+        del self.keys[kid]
+
+    def public_jwks(self) -> dict:
+        out = []
+        for kid, (alg, private) in self.keys.items():
+            algo = jwt.algorithms.ECAlgorithm if alg == "ES256" else jwt.algorithms.RSAAlgorithm
+            jwk = algo.to_jwk(private.public_key(), as_dict=True)
+            out.append({**jwk, "kid": kid, "alg": alg, "use": "sig"})
+        return {"keys": out}
+
+    def public_pem(self, kid: str | None = None) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        _, private = self.keys[kid or self.kid]
+        return private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def claims(self, audience: str, **overrides: Any) -> dict[str, Any]:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": "third-party-client",
+            "client_id": "third-party-client",
+            "aud": audience,
+            "scope": "inventory:read inventory:write",
+            "iat": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+        }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def mint(
+        self,
+        audience: str,
+        headers: dict | None = None,
+        key: Any = None,
+        alg: str | None = None,
+        **claims: Any,
+    ) -> str:
+        kid = self.kid
+        header = {"typ": "at+jwt", "kid": kid, **(headers or {})}
+        header = {k: v for k, v in header.items() if v is not None}
+        signing_alg, private = self.keys[kid]
+        return jwt.encode(
+            self.claims(audience, **claims),
+            key or private,
+            algorithm=alg or signing_alg,
+            headers=header,
+        )
+
+    def _handler(self):
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if issuer.failing:
+                    return self._send(503, {"error": "temporarily_unavailable"})
+                if self.path == "/.well-known/oauth-authorization-server":
+                    return self._send(
+                        200,
+                        {
+                            "issuer": issuer.issuer,
+                            "jwks_uri": f"{issuer.url}/jwks",
+                            "token_endpoint": f"{issuer.url}/token",
+                        },
+                    )
+                if self.path == "/jwks":
+                    issuer.jwks_fetches += 1
+                    return self._send(200, issuer.public_jwks())
+                return self._send(404, {"error": "not_found"})
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
