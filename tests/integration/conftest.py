@@ -109,3 +109,53 @@ def client_token(auth: AuthServer, client_id: str, secret: str, scope: str | Non
     return session.fetch_token(f"{auth.url}/oauth/token", grant_type="client_credentials")[
         "access_token"
     ]
+
+
+@pytest.fixture
+def order_factory(tmp_path):
+    started: list[Service] = []
+
+    def start(inventory: Inventory, workers: int = 2, **env: str) -> Service:
+        port = free_port()
+        service = Service(
+            "order_service",
+            {
+                "ORDER_INVENTORY_URL": inventory.url,
+                "ORDER_PORT": str(port),
+                "ORDER_DATA_DIR": str(tmp_path / f"order-{port}"),
+                "ORDER_WORKERS": str(workers),
+                **env,
+            },
+            port,
+            tmp_path / f"order-{port}.log",
+        )
+        started.append(service)
+        return service.start()
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+def oauth_env(
+    auth: AuthServer, client_id: str, secret: str, scope: str = "inventory:write"
+) -> dict[str, str]:
+    return {
+        "ORDER_AUTH": "oauth",
+        "ORDER_ISSUER": auth.env["AUTH_ISSUER"],
+        "ORDER_CLIENT_ID": client_id,
+        "ORDER_CLIENT_SECRET": secret,
+        "ORDER_RESOURCE": RESOURCE,
+        "ORDER_SCOPE": scope,
+    }
+
+
+def metric(url: str, name: str) -> float:
+    """Sum of a Prometheus series (all label sets matching ``name``'s prefix)."""
+    import requests
+
+    total = 0.0
+    for line in requests.get(f"{url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name):
+            total += float(line.rsplit(" ", 1)[1])
+    return total

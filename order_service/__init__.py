@@ -1,0 +1,76 @@
+"""Order service: the caller that moves from a static API key to cached OAuth tokens.
+
+Demo shortcuts: orders are a single SQLite table and carry no customer. The token handling
+is the point of the service and is not a shortcut: see ``token_cache.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
+    from . import metrics, routes
+    from .config import Settings
+    from .inventory_client import InventoryClient
+    from .oauth_client import ClientCredentials
+    from .orders import Orders
+    from .token_cache import TokenCache
+
+    settings = Settings.load(config)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    logging.getLogger("authlib").setLevel(logging.INFO)  # Authlib logs tokens at DEBUG
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    tokens = None
+    if settings.oauth:
+        tokens = TokenCache(
+            ClientCredentials(settings.oauth).fetch,
+            margin=settings.oauth.refresh_margin,
+            on_fetch=metrics.TOKEN_FETCHES.inc,
+        )
+    app.extensions["orders"] = Orders(settings.data_dir / "orders.db")
+    app.extensions["inventory"] = InventoryClient(
+        settings.inventory_url, settings.auth, settings.api_key, tokens, settings.http_timeout
+    )
+    app.register_blueprint(routes.bp)
+    app.before_request(lambda: setattr(g, "started", time.perf_counter()))
+    app.after_request(_log_request)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return routes.problem(exc.code or 500, exc.name, exc.description)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        logging.getLogger(__name__).exception("unhandled error")
+        return routes.problem(500, "Internal Server Error", "Unexpected error; see the server log.")
+
+    return app
+
+
+def _log_request(response):
+    if request.path not in ("/healthz", "/metrics"):
+        started = g.get("started", time.perf_counter())
+        logging.getLogger("order_service.access").info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            )
+        )
+    return response

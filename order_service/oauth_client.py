@@ -1,0 +1,94 @@
+"""Fetching client-credentials tokens with Authlib's requests client.
+
+Endpoints come from the issuer's RFC 8414 metadata (its ``issuer`` must match exactly).
+Client authentication is ``client_secret_basic``, or ``private_key_jwt`` (RFC 7523) when a
+private key is configured. Each fetch passes ``grant_type="client_credentials"`` explicitly:
+Authlib's session would otherwise guess the grant from the parameters, and only re-fetches
+client-credentials tokens itself when told the grant type. Caching is ``token_cache.py``'s
+job, not the session's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from joserfc.jwk import import_key
+
+from .config import OAuthSettings
+from .token_cache import AuthServerUnavailable, TokenRefused
+
+log = logging.getLogger(__name__)
+TIMEOUT = 5.0
+
+
+class ClientCredentials:
+    def __init__(self, settings: OAuthSettings) -> None:
+        self.settings = settings
+        self._token_endpoint: str | None = None
+
+    def token_endpoint(self) -> str:
+        if self._token_endpoint is None:
+            base = self.settings.issuer.rstrip("/")
+            try:
+                response = requests.get(
+                    f"{base}/.well-known/oauth-authorization-server", timeout=TIMEOUT
+                )
+                response.raise_for_status()
+                meta = response.json()
+            except (requests.RequestException, ValueError) as exc:
+                raise AuthServerUnavailable(
+                    f"discovery at {base} failed: {exc.__class__.__name__}"
+                ) from None
+            if meta.get("issuer") != self.settings.issuer:
+                raise TokenRefused(
+                    f"metadata issuer {meta.get('issuer')!r} is not {self.settings.issuer!r}"
+                )
+            self._token_endpoint = meta["token_endpoint"]
+        return self._token_endpoint
+
+    def _session(self, endpoint: str) -> OAuth2Session:
+        s = self.settings
+        if s.client_key_pem:
+            key = import_key(
+                s.client_key_pem, parameters={"kid": s.client_key_id} if s.client_key_id else None
+            )
+            alg = "ES256" if key.key_type == "EC" else "RS256"
+            method = "private_key_jwt"
+            session = OAuth2Session(s.client_id, key, token_endpoint_auth_method=method)
+            headers = {"kid": s.client_key_id} if s.client_key_id else None
+            session.register_client_auth_method(PrivateKeyJWT(endpoint, alg=alg, headers=headers))
+            return session
+        method = "client_secret_basic"
+        return OAuth2Session(s.client_id, s.client_secret, token_endpoint_auth_method=method)
+
+    def fetch(self) -> tuple[str, int]:
+        """One token request; returns ``(access_token, expires_in)``."""
+        endpoint = self.token_endpoint()
+        with self._session(endpoint) as session:
+            try:
+                token = session.fetch_token(
+                    endpoint,
+                    grant_type="client_credentials",
+                    scope=self.settings.scope,
+                    resource=self.settings.resource,  # RFC 8707: ask for our audience
+                    timeout=TIMEOUT,
+                )
+            except requests.RequestException as exc:
+                raise AuthServerUnavailable(
+                    f"token endpoint unreachable: {exc.__class__.__name__}"
+                ) from None
+            except OAuth2Error as exc:
+                raise TokenRefused(f"the authorization server refused: {exc.error}") from None
+            except ValueError:
+                raise AuthServerUnavailable("the token endpoint did not answer JSON") from None
+        expires_in = int(token.get("expires_in") or 300)
+        log.info(
+            "fetched an access token client_id=%s expires_in=%s",
+            self.settings.client_id,
+            expires_in,
+        )
+        return token["access_token"], expires_in

@@ -1,0 +1,97 @@
+"""A per-process cache for one client-credentials access token.
+
+The rules, each tested with a fake clock:
+
+* Reuse the token until ``margin`` seconds before it expires; never one fetch per call.
+* Single flight: when many threads need a token at once, one fetches and the rest wait.
+* ``invalidate`` drops a token the resource server refused (401), so the next ``get``
+  fetches a fresh one.
+* If the authorization server is down, a token that has not actually expired keeps being
+  used (we were only refreshing early); without one, ``AuthServerUnavailable`` says so.
+  After a failed fetch, further attempts wait ``retry_after`` seconds so an outage does
+  not put every request behind a connect timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class AuthServerUnavailable(Exception):
+    """No usable token and the authorization server could not be reached."""
+
+
+class TokenRefused(Exception):
+    """The authorization server answered, and refused us (bad credentials, scope...)."""
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    value: str
+    expires_at: float
+
+
+class TokenCache:
+    def __init__(
+        self,
+        fetch: Callable[[], tuple[str, int]],
+        margin: float = 60,
+        retry_after: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_fetch: Callable[[], None] | None = None,
+    ) -> None:
+        self._fetch = fetch  # returns (access_token, expires_in)
+        self._margin = margin
+        self._retry_after = retry_after
+        self._clock = clock
+        self._on_fetch = on_fetch
+        self._lock = threading.Lock()
+        self._token: CachedToken | None = None
+        self._failed_at = float("-inf")
+
+    def get(self) -> str:
+        token = self._fresh()
+        if token:
+            return token.value
+        with self._lock:
+            token = self._fresh()  # another thread may have fetched while we waited
+            if token:
+                return token.value
+            return self._refresh().value
+
+    def invalidate(self, value: str) -> None:
+        """Forget ``value`` if it is still the cached token (a 401 said it is no good)."""
+        with self._lock:
+            if self._token and self._token.value == value:
+                self._token = None
+                self._failed_at = float("-inf")
+
+    def _fresh(self) -> CachedToken | None:
+        token = self._token
+        if token and self._clock() < token.expires_at - self._margin:
+            return token
+        return None
+
+    def _refresh(self) -> CachedToken:
+        now = self._clock()
+        current = self._token
+        still_valid = current if current and now < current.expires_at else None
+        if now - self._failed_at < self._retry_after:
+            if still_valid:
+                return still_valid
+            raise AuthServerUnavailable("the authorization server was unreachable moments ago")
+        try:
+            value, expires_in = self._fetch()
+        except AuthServerUnavailable:
+            self._failed_at = now
+            if still_valid:
+                return still_valid
+            raise
+        if self._on_fetch:
+            self._on_fetch()
+        # Count expiry from before the request went out, so we never overestimate it.
+        self._token = CachedToken(value, now + expires_in)
+        return self._token
