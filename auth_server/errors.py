@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from authlib.oauth2 import OAuth2Error
+from flask import Flask, Response, json, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(OAuth2Error)
+    def oauth_error(exc: OAuth2Error):
+        # Raised outside an endpoint's own handling, e.g. Authlib's https check
+        # (insecure_transport) while it parses the request.
+        status, body, headers = exc()
+        return Response(json.dumps(body), status=status, headers=headers)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         error = "invalid_request" if exc.code and exc.code < 500 else "server_error"

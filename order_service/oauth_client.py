@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
@@ -77,11 +78,14 @@ class ClientCredentials:
                     resource=self.settings.resource,  # RFC 8707: ask for our audience
                     timeout=TIMEOUT,
                 )
+            except requests.HTTPError as exc:  # Authlib raises this for a 5xx
+                status = exc.response.status_code if exc.response is not None else "?"
+                raise AuthServerUnavailable(f"the token endpoint answered {status}") from None
             except requests.RequestException as exc:
                 raise AuthServerUnavailable(
                     f"token endpoint unreachable: {exc.__class__.__name__}"
                 ) from None
-            except OAuth2Error as exc:
+            except (OAuthError, OAuth2Error) as exc:
                 raise TokenRefused(f"the authorization server refused: {exc.error}") from None
             except ValueError:
                 raise AuthServerUnavailable("the token endpoint did not answer JSON") from None

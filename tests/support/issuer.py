@@ -128,6 +128,10 @@ class TestIssuer:
                     return self._send(200, issuer.public_jwks())
                 return self._send(404, {"error": "not_found"})
 
+            def do_POST(self):
+                # This issuer mints tokens for tests directly; its token endpoint refuses.
+                return self._send(401, {"error": "invalid_client"})
+
             def _send(self, status: int, body: dict) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)

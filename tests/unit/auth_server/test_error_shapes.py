@@ -162,3 +162,15 @@ def test_secrets_and_tokens_never_reach_the_log(http, clients, caplog):
     assert client_id in caplog.text  # the log does say who called
     for secret_value in (secret, "wrong-secret", access_token, access_token.split(".")[2]):
         assert secret_value not in caplog.text
+
+
+def test_plain_http_to_a_non_local_issuer_is_refused_in_rfc_shape(http, clients, monkeypatch):
+    # Authlib's https check fires while it parses the request; it must not become a 500.
+    monkeypatch.delenv("AUTHLIB_INSECURE_TRANSPORT", raising=False)
+    resp = http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(*clients.create()),
+        base_url="http://auth.example",
+    )
+    assert_oauth_error(resp, 400, "insecure_transport")

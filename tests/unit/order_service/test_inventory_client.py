@@ -110,3 +110,21 @@ def test_unreachable_inventory_is_503(fetcher):
     with pytest.raises(InventoryError) as err:
         client.reserve("ord-5", "WIDGET-1", 1)
     assert err.value.status == 503
+
+
+def test_a_refusing_authorization_server_is_token_refused_not_a_crash():
+    """Authlib's requests client raises its own OAuthError for an RFC 6749 error body."""
+    from order_service.config import OAuthSettings
+    from order_service.oauth_client import ClientCredentials
+    from order_service.token_cache import TokenRefused
+    from tests.support.issuer import TestIssuer
+
+    issuer = TestIssuer()  # its token endpoint answers 401 invalid_client
+    try:
+        creds = ClientCredentials(
+            OAuthSettings(issuer.issuer, "c", "http://inv", "inventory:write", client_secret="s")
+        )
+        with pytest.raises(TokenRefused, match="invalid_client"):
+            creds.fetch()
+    finally:
+        issuer.close()

@@ -1,0 +1,28 @@
+# One image for the three services (and the one-shot credential bootstrap); the compose file
+# picks the command. BASE_IMAGE only needs python3 with venv, so any Python base works.
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+
+RUN python3 -m venv /opt/venv
+COPY requirements.lock /app/requirements.lock
+RUN pip install --no-cache-dir -r /app/requirements.lock
+
+WORKDIR /app
+COPY auth_server /app/auth_server
+COPY inventory_service /app/inventory_service
+COPY order_service /app/order_service
+COPY scripts /app/scripts
+
+# Data and secret folders exist in the image owned by the app user, so fresh named
+# volumes mounted there inherit that ownership.
+RUN useradd --system --uid 10001 --home-dir /app app \
+ && mkdir -p /data/auth /data/inventory /data/order /secrets/order /secrets/demo \
+ && chown -R app:app /data /secrets \
+ && chmod 700 /secrets/order /secrets/demo
+USER app

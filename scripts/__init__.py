@@ -1,0 +1,1 @@
+"""Tooling around the three services: credential bootstrap, local stack, demo, benchmarks."""

@@ -1,0 +1,214 @@
+"""The three services as local gunicorn processes on 9000-9002 (no Docker needed).
+
+``python -m scripts.stack up`` starts them in the background for hands-on exercises and
+``down`` stops them; ``make demo`` drives the same class in the foreground. State lives in
+``.demo/`` (git-ignored): data dirs, logs, pids, and ``credentials.json`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from .bootstrap import create_credentials, flask_cli, write_private
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".demo"
+PORTS = {"auth_server": 9000, "inventory_service": 9001, "order_service": 9002}
+WORKERS = "2"
+ISSUER = "http://127.0.0.1:9000"
+RESOURCE = "http://127.0.0.1:9001"
+SUNSET = "2027-06-30"
+
+
+class StackError(RuntimeError):
+    """Something a person must fix (a port taken, a service that would not start)."""
+
+
+@dataclass
+class LocalStack:
+    state: Path = STATE
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in PORTS.items()}
+    issuer = ISSUER
+    resource = RESOURCE
+    label = "local processes"
+
+    # -- environment -------------------------------------------------------------------------
+
+    def env(self, package: str, order_auth: str = "api_key") -> dict[str, str]:
+        creds = self.credentials()
+        data = str(self.state / package)
+        if package == "auth_server":
+            return {
+                "AUTH_ISSUER": ISSUER,
+                "AUTH_DATA_DIR": data,
+                "AUTH_WORKERS": WORKERS,
+                "AUTH_ADMIN_TOKEN": creds["admin_token"],
+            }
+        if package == "inventory_service":
+            return {
+                "INVENTORY_ISSUER": ISSUER,
+                "INVENTORY_RESOURCE": RESOURCE,
+                "INVENTORY_DATA_DIR": data,
+                "INVENTORY_WORKERS": WORKERS,
+                "INVENTORY_AUTH_MODE": "api_key",
+                "INVENTORY_API_KEY_SUNSET": SUNSET,
+                "INVENTORY_DASHBOARD_PUBLIC": "1",
+            }
+        secret_file = self.state / "order-client-secret"
+        write_private(secret_file, creds["client_secrets"]["order-service"])
+        return {
+            "ORDER_INVENTORY_URL": self.urls["inventory_service"],
+            "ORDER_DATA_DIR": data,
+            "ORDER_WORKERS": WORKERS,
+            "ORDER_AUTH": order_auth,
+            "ORDER_API_KEY": creds["api_keys"]["order-service"],
+            "ORDER_ISSUER": ISSUER,
+            "ORDER_CLIENT_ID": "order-service",
+            "ORDER_CLIENT_SECRET_FILE": str(secret_file),
+            "ORDER_RESOURCE": RESOURCE,
+            "ORDER_SCOPE": "inventory:write",
+        }
+
+    def credentials(self) -> dict:
+        return json.loads((self.state / "credentials.json").read_text())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def bootstrap(self, fresh: bool = True) -> None:
+        """Generate demo credentials into a fresh state dir (or keep an existing one)."""
+        if (self.state / "credentials.json").exists() and not fresh:
+            return
+        shutil.rmtree(self.state, ignore_errors=True)
+        self.state.mkdir(mode=0o700)
+        write_private(
+            self.state / "credentials.json", json.dumps({"admin_token": secrets.token_urlsafe(48)})
+        )
+        auth_env = self.env("auth_server")
+        inventory_env = self.env("inventory_service")
+        creds = create_credentials(
+            flask_cli("auth_server", auth_env),
+            flask_cli("inventory_service", inventory_env),
+            RESOURCE,
+        )
+        write_private(self.state / "credentials.json", json.dumps({**self.credentials(), **creds}))
+
+    def start(self, order_auth: str = "api_key") -> None:
+        for package in PORTS:
+            self.start_service(package, order_auth)
+
+    def start_service(self, package: str, order_auth: str = "api_key") -> None:
+        port = PORTS[package]
+        if _port_taken(port):
+            raise StackError(
+                f"port {port} is already in use; stop what holds it (make down?) and retry"
+            )
+        log = (self.state / f"{package}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", package],
+            env={**os.environ, **self.env(package, order_auth)},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs[package] = proc
+        (self.state / f"{package}.pid").write_text(str(proc.pid))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"{package} exited; see {self.state / (package + '.log')}")
+            try:
+                if requests.get(f"{self.urls[package]}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise StackError(f"{package} did not become healthy; see {self.state / (package + '.log')}")
+
+    def set_order_auth(self, mode: str) -> None:
+        """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
+        self.stop_service("order_service")
+        self.start_service("order_service", mode)
+
+    def stop_service(self, package: str) -> None:
+        pid_file = self.state / f"{package}.pid"
+        proc = self.procs.pop(package, None)
+        pid = proc.pid if proc else int(pid_file.read_text()) if pid_file.exists() else None
+        if pid:
+            _terminate(pid, proc)
+        pid_file.unlink(missing_ok=True)
+        # The listening socket may linger a moment after the master exits.
+        deadline = time.monotonic() + 10
+        while _port_taken(PORTS[package]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        for package in reversed(list(PORTS)):
+            self.stop_service(package)
+
+
+def _terminate(pid: int, proc: subprocess.Popen | None = None) -> None:
+    """SIGTERM the gunicorn master (it stops its workers), then wait; SIGKILL after 10 s."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc is not None:  # our child: reap it, or it lingers as a zombie
+            if proc.poll() is not None:
+                return
+        else:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def main(argv: list[str]) -> int:
+    stack = LocalStack()
+    command = argv[0] if argv else ""
+    if command == "up":
+        stack.bootstrap(fresh=False)
+        try:
+            stack.start()
+        except StackError as exc:
+            stack.close()
+            print(f"make up: {exc}", file=sys.stderr)
+            return 1
+        print("Auth 9000, Inventory 9001, Order 9002 are up. Credentials: .demo/credentials.json")
+        print(
+            f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
+        )
+        return 0
+    if command == "down":
+        if stack.state.exists():
+            stack.close()
+        print("stopped")
+        return 0
+    print("usage: python -m scripts.stack up|down", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
