@@ -372,7 +372,6 @@ def server_metadata(settings: Settings) -> dict[str, Any]:
         "token_endpoint_auth_signing_alg_values_supported": list(SIGNING_ALGS),
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,
-        "resource_indicators_supported": True,
     }
     if settings.admin_token:
         meta["registration_endpoint"] = f"{base}/oauth/register"

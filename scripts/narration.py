@@ -86,18 +86,20 @@ class Narrator:
         )
         return resp
 
-    def settle(self, method: str, url: str, expect_status: int, **kwargs: Any) -> None:
+    def settle(self, method: str, url: str, check, **kwargs: Any) -> None:
         """Flags reach every worker within a second (each re-reads them twice a second);
-        wait for that before showing the effect, as a careful operator would."""
+        wait until ``check(response)`` holds on several calls in a row, as an operator would."""
         deadline = time.monotonic() + 1.5
         while time.monotonic() < deadline:
-            codes = {
-                requests.request(method, url, timeout=10, **kwargs).status_code for _ in range(6)
-            }
-            if codes == {expect_status}:
+            if all(check(requests.request(method, url, timeout=10, **kwargs)) for _ in range(6)):
                 return
             time.sleep(0.1)
         raise DemoFailure(f"the flag did not reach every worker within a second ({url})")
+
+    def settle_key(self, client_id: str, check) -> None:
+        self.settle(
+            "GET", f"{self.inventory}/inventory", check, headers={"X-API-Key": self.key(client_id)}
+        )
 
     def expect(self, condition: bool, message: str) -> None:
         if not condition:
@@ -173,6 +175,7 @@ class Narrator:
         self.admin(
             "PUT", "/admin/auth-mode", "platform-admin flips the global mode", {"mode": "dual"}
         )
+        self.settle_key("order-service", lambda r: "Deprecation" in r.headers)
         resp = self.call("GET", f"{self.inventory}/inventory/WIDGET-1", "the same key call", 200,
                          headers={"X-API-Key": self.key("order-service")})  # fmt: skip
         self.expect(
@@ -183,6 +186,7 @@ class Narrator:
             "RFC 9745 Deprecation + RFC 8594 Sunset tell every key caller, in-band, that the clock is ticking."
         )
         self.order_some(3)
+        time.sleep(1.1)  # each worker folds its counts into the ledger once a second
         on_keys = [c for c, row in self.usage().items() if row.get("still_on_keys")]
         self.console.print(f"    ledger: still on keys → [bold]{', '.join(on_keys)}[/]")
         self.expect("order-service" in on_keys, "the ledger does not show order-service on keys")
@@ -202,6 +206,7 @@ class Narrator:
             "pin order-service to token_only",
             {"mode": "token_only"},
         )
+        self.settle_key("order-service", lambda r: r.status_code == 401)
         before = self.metric(
             self.rt.urls["auth_server"], 'auth_tokens_issued_total{client_id="order-service"}'
         )
@@ -250,12 +255,7 @@ class Narrator:
             "Phase 3 · token-only", "The global flag flips to token_only at runtime — no restart."
         )
         self.admin("PUT", "/admin/auth-mode", "flip the global mode", {"mode": "token_only"})
-        self.settle(
-            "GET",
-            f"{self.inventory}/inventory",
-            401,
-            headers={"X-API-Key": self.key("reporting-job")},
-        )
+        self.settle_key("reporting-job", lambda r: r.status_code == 401)
         resp = self.call(
             "GET",
             f"{self.inventory}/inventory",

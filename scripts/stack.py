@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -92,6 +93,11 @@ class LocalStack:
         """Generate demo credentials into a fresh state dir (or keep an existing one)."""
         if (self.state / "credentials.json").exists() and not fresh:
             return
+        taken = [port for port in PORTS.values() if _port_taken(port)]
+        if taken:  # checked before wiping: it may be our own running stack (make up)
+            raise StackError(
+                f"port(s) {', '.join(map(str, taken))} already in use; run `make down` or free them"
+            )
         shutil.rmtree(self.state, ignore_errors=True)
         self.state.mkdir(mode=0o700)
         write_private(
@@ -156,6 +162,13 @@ class LocalStack:
             time.sleep(0.05)
 
     def close(self) -> None:
+        """Stop what this object started (never a stack another command started)."""
+        for package in reversed(list(PORTS)):
+            if package in self.procs:
+                self.stop_service(package)
+
+    def stop_recorded(self) -> None:
+        """``make down``: stop whatever ``make up`` recorded in the pid files."""
         for package in reversed(list(PORTS)):
             self.stop_service(package)
 
@@ -189,8 +202,8 @@ def main(argv: list[str]) -> int:
     stack = LocalStack()
     command = argv[0] if argv else ""
     if command == "up":
-        stack.bootstrap(fresh=False)
         try:
+            stack.bootstrap()  # fresh credentials, phase 0
             stack.start()
         except StackError as exc:
             stack.close()
@@ -201,12 +214,25 @@ def main(argv: list[str]) -> int:
             f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
         )
         return 0
+    if command == "env":
+        # For hands-on shells: eval "$(.venv/bin/python -m scripts.stack env)"
+        creds = stack.credentials()
+        names = {
+            "ORDER_KEY": creds["api_keys"]["order-service"],
+            "REPORTING_KEY": creds["api_keys"]["reporting-job"],
+            "ORDER_SECRET": creds["client_secrets"]["order-service"],
+            "READER_SECRET": creds["client_secrets"]["catalog-reader"],
+            "ADMIN_SECRET": creds["client_secrets"]["platform-admin"],
+        }
+        for name, value in names.items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
     if command == "down":
         if stack.state.exists():
-            stack.close()
+            stack.stop_recorded()
         print("stopped")
         return 0
-    print("usage: python -m scripts.stack up|down", file=sys.stderr)
+    print("usage: python -m scripts.stack up|down|env", file=sys.stderr)
     return 2
 
 
