@@ -35,22 +35,18 @@ def main() -> None:
     metrics_dir.mkdir(parents=True)
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "python:auth_server.serve",
-        "--bind",
-        f"{settings.host}:{settings.port}",
-        "--workers",
-        str(settings.workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(settings.threads),
-        "--graceful-timeout",
-        "5",
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:auth_server.serve",
+        "--bind", f"{settings.host}:{settings.port}",
+        "--workers", str(settings.workers),
+        "--worker-class", "gthread",
+        "--threads", str(settings.threads),
+        # gthread workers accept connections until worker_connections; at gunicorn's default
+        # (1000) one worker can take every keep-alive client while the other idles. Two per
+        # thread keeps load even across workers (measured in docs/performance.md).
+        "--worker-connections", str(settings.threads * 2),
+        "--graceful-timeout", "5",
         "--no-control-socket",
         "auth_server:create_app()",
-    ]
+    ]  # fmt: skip
     os.execve(sys.executable, args, env)  # noqa: S606 - argv list, no shell

@@ -35,6 +35,10 @@ def main() -> None:
         "--workers", str(settings.workers),
         "--worker-class", "gthread",
         "--threads", str(settings.threads),
+        # gthread workers accept connections until worker_connections; at gunicorn's default
+        # (1000) one worker can take every keep-alive client while the other idles. Two per
+        # thread keeps load even across workers (measured in docs/performance.md).
+        "--worker-connections", str(settings.threads * 2),
         "--graceful-timeout", "5",
         "--no-control-socket",
         "inventory_service:create_app()",

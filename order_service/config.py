@@ -46,7 +46,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 9002
     workers: int = 2
-    threads: int = 8
+    threads: int = 4
     http_timeout: float = 5.0
     log_level: str = "INFO"
 

@@ -28,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
 PORTS = {"auth_server": 9000, "inventory_service": 9001, "order_service": 9002}
 WORKERS = "2"
-ISSUER = "http://127.0.0.1:9000"
-RESOURCE = "http://127.0.0.1:9001"
 SUNSET = "2027-06-30"
 
 
@@ -40,29 +38,45 @@ class StackError(RuntimeError):
 @dataclass
 class LocalStack:
     state: Path = STATE
+    ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
+    extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in PORTS.items()}
-    issuer = ISSUER
-    resource = RESOURCE
     label = "local processes"
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    @property
+    def issuer(self) -> str:
+        return self.urls["auth_server"]
+
+    @property
+    def resource(self) -> str:
+        return self.urls["inventory_service"]
 
     # -- environment -------------------------------------------------------------------------
 
     def env(self, package: str, order_auth: str = "api_key") -> dict[str, str]:
+        return {**self._env(package, order_auth), **self.extra_env.get(package, {})}
+
+    def _env(self, package: str, order_auth: str) -> dict[str, str]:
         creds = self.credentials()
+        issuer, resource = self.issuer, self.resource
         data = str(self.state / package)
         if package == "auth_server":
             return {
-                "AUTH_ISSUER": ISSUER,
+                "AUTH_ISSUER": issuer,
+                "AUTH_PORT": str(self.ports[package]),
                 "AUTH_DATA_DIR": data,
                 "AUTH_WORKERS": WORKERS,
                 "AUTH_ADMIN_TOKEN": creds["admin_token"],
             }
         if package == "inventory_service":
             return {
-                "INVENTORY_ISSUER": ISSUER,
-                "INVENTORY_RESOURCE": RESOURCE,
+                "INVENTORY_ISSUER": issuer,
+                "INVENTORY_PORT": str(self.ports[package]),
+                "INVENTORY_RESOURCE": resource,
                 "INVENTORY_DATA_DIR": data,
                 "INVENTORY_WORKERS": WORKERS,
                 "INVENTORY_AUTH_MODE": "api_key",
@@ -73,14 +87,15 @@ class LocalStack:
         write_private(secret_file, creds["client_secrets"]["order-service"])
         return {
             "ORDER_INVENTORY_URL": self.urls["inventory_service"],
+            "ORDER_PORT": str(self.ports[package]),
             "ORDER_DATA_DIR": data,
             "ORDER_WORKERS": WORKERS,
             "ORDER_AUTH": order_auth,
             "ORDER_API_KEY": creds["api_keys"]["order-service"],
-            "ORDER_ISSUER": ISSUER,
+            "ORDER_ISSUER": issuer,
             "ORDER_CLIENT_ID": "order-service",
             "ORDER_CLIENT_SECRET_FILE": str(secret_file),
-            "ORDER_RESOURCE": RESOURCE,
+            "ORDER_RESOURCE": resource,
             "ORDER_SCOPE": "inventory:write",
         }
 
@@ -93,13 +108,13 @@ class LocalStack:
         """Generate demo credentials into a fresh state dir (or keep an existing one)."""
         if (self.state / "credentials.json").exists() and not fresh:
             return
-        taken = [port for port in PORTS.values() if _port_taken(port)]
+        taken = [port for port in self.ports.values() if _port_taken(port)]
         if taken:  # checked before wiping: it may be our own running stack (make up)
             raise StackError(
                 f"port(s) {', '.join(map(str, taken))} already in use; run `make down` or free them"
             )
         shutil.rmtree(self.state, ignore_errors=True)
-        self.state.mkdir(mode=0o700)
+        self.state.mkdir(mode=0o700, parents=True)
         write_private(
             self.state / "credentials.json", json.dumps({"admin_token": secrets.token_urlsafe(48)})
         )
@@ -108,16 +123,16 @@ class LocalStack:
         creds = create_credentials(
             flask_cli("auth_server", auth_env),
             flask_cli("inventory_service", inventory_env),
-            RESOURCE,
+            self.resource,
         )
         write_private(self.state / "credentials.json", json.dumps({**self.credentials(), **creds}))
 
     def start(self, order_auth: str = "api_key") -> None:
-        for package in PORTS:
+        for package in self.ports:
             self.start_service(package, order_auth)
 
     def start_service(self, package: str, order_auth: str = "api_key") -> None:
-        port = PORTS[package]
+        port = self.ports[package]
         if _port_taken(port):
             raise StackError(
                 f"port {port} is already in use; stop what holds it (make down?) and retry"
@@ -158,18 +173,18 @@ class LocalStack:
         pid_file.unlink(missing_ok=True)
         # The listening socket may linger a moment after the master exits.
         deadline = time.monotonic() + 10
-        while _port_taken(PORTS[package]) and time.monotonic() < deadline:
+        while _port_taken(self.ports[package]) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def close(self) -> None:
         """Stop what this object started (never a stack another command started)."""
-        for package in reversed(list(PORTS)):
+        for package in reversed(list(self.ports)):
             if package in self.procs:
                 self.stop_service(package)
 
     def stop_recorded(self) -> None:
         """``make down``: stop whatever ``make up`` recorded in the pid files."""
-        for package in reversed(list(PORTS)):
+        for package in reversed(list(self.ports)):
             self.stop_service(package)
 
 

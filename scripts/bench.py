@@ -1,0 +1,494 @@
+"""``make bench``: what the migration costs, as ratios measured in one run.
+
+Starts the three services as real gunicorn processes (the demo's worker counts) on free
+ports under ``.bench/``, drives them with wrk (Debian's package; a Python keep-alive
+generator is the fallback, and the table says which ran), prints a table and writes
+``.bench/results.json``. Client and server CPU seconds are reported next to each load so
+you can see the server, not the load generator, was the bottleneck.
+
+``--tiny`` runs every measurement for a fraction of a second: the smoke test uses it to
+keep this script from rotting. Its numbers mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from rich.console import Console
+from rich.table import Table
+
+from .bootstrap import flask_cli
+from .stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / ".bench"
+CONNECTIONS = 16
+GENERATOR = "auto"  # or "wrk" / "python", from --generator
+SKU_STOCK = "1000000000"
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    client_cpu_s: float
+    server_cpu_s: float
+    generator: str
+
+
+# -- load generation ---------------------------------------------------------------------------
+
+
+def _server_cpu(pgid: int) -> float:
+    """CPU seconds used so far by every process in a gunicorn process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ...
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _wrk(
+    url: str, method: str, headers: dict[str, str], body: str | None, seconds: float
+) -> tuple[dict, float]:
+    lua = [f'wrk.method = "{method}"']
+    for name, value in headers.items():
+        lua.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    if body is not None:
+        lua.append(f"wrk.body = {json.dumps(body)}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lua) + "\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{CONNECTIONS}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        script.name,
+        url,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.unlink(script.name)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    def latency(pct: str) -> float:
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "requests": requests_done,
+        "non_2xx": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(map(int, errors.groups())) if errors else 0),
+    }, cpu
+
+
+def _python_load(
+    url: str, method: str, headers: dict[str, str], body: str | None, seconds: float
+) -> tuple[dict, float]:
+    """Fallback: CONNECTIONS threads, each with one keep-alive connection."""
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    bad = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    cpu_before = time.process_time()
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        mine, errors = [], 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            conn.request(method, parts.path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            errors += response.status >= 300
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            bad[0] += errors
+
+    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "requests": len(latencies),
+        "non_2xx": bad[0],
+    }, time.process_time() - cpu_before
+
+
+def load(stack: LocalStack, service: str, path: str, seconds: float, method: str = "GET",
+         headers: dict[str, str] | None = None, body: str | None = None) -> Load:  # fmt: skip
+    url = stack.urls[service] + path
+    headers = dict(headers or {})
+    if body is not None:
+        headers.setdefault("Content-Type", "application/json")
+    pgid = stack.procs[service].pid
+    server_before = _server_cpu(pgid)
+    generator = GENERATOR if GENERATOR != "auto" else "wrk" if shutil.which("wrk") else "python"
+    runner = _wrk if generator == "wrk" else _python_load
+    figures, client_cpu = runner(url, method, headers, body, seconds)
+    if figures["non_2xx"]:
+        raise SystemExit(f"bench: {figures['non_2xx']} failed requests to {method} {path}")
+    return Load(
+        **figures,
+        client_cpu_s=round(client_cpu, 2),
+        server_cpu_s=round(_server_cpu(pgid) - server_before, 2),
+        generator=generator,
+    )
+
+
+# -- the measurements --------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, seconds: float, rounds: int, out: Path) -> None:
+        self.seconds = seconds
+        self.rounds = rounds
+        ports = dict(
+            zip(("auth_server", "inventory_service", "order_service"), _free_ports(3), strict=True)
+        )
+        self.stack = LocalStack(state=out / "stack", ports=ports)
+        self.results: dict = {
+            "cores": os.cpu_count(),
+            "connections": CONNECTIONS,
+            "seconds_per_load": seconds,
+        }
+        self.loads: dict[str, Load] = {}
+
+    def token(self, client_id: str, scope: str | None = None) -> str:
+        data = {
+            "grant_type": "client_credentials",
+            "resource": self.stack.resource,
+            **({"scope": scope} if scope else {}),
+        }
+        secret = self.stack.credentials()["client_secrets"][client_id]
+        resp = requests.post(
+            f"{self.stack.issuer}/oauth/token", data=data, auth=(client_id, secret), timeout=10
+        )
+        resp.raise_for_status()
+        return resp.json()["access_token"]
+
+    def set_mode(self, mode: str) -> None:
+        headers = {"Authorization": f"Bearer {self.token('platform-admin')}"}
+        resp = requests.put(
+            f"{self.stack.resource}/admin/auth-mode",
+            json={"mode": mode},
+            headers=headers,
+            timeout=10,
+        )
+        resp.raise_for_status()
+        time.sleep(1.0)  # every worker re-reads flags within a second
+
+    def metric(self, service: str, name: str) -> float:
+        text = requests.get(f"{self.stack.urls[service]}/metrics", timeout=10).text
+        return sum(
+            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)
+        )
+
+    def best(self, name: str, *args, **kwargs) -> Load:
+        """The best of ``rounds`` runs: noise on a shared machine only ever slows a run."""
+        runs = [load(self.stack, *args, **kwargs) for _ in range(self.rounds)]
+        self.loads[name] = max(runs, key=lambda r: r.rps)
+        return self.loads[name]
+
+    def run(self) -> dict:
+        stack = self.stack
+        stack.bootstrap()
+        stack.start()
+        try:
+            flask_cli("inventory_service", stack.env("inventory_service"))(
+                "stock", "set", "WIDGET-1", SKU_STOCK
+            )
+            self.resource_server()
+            self.orders()
+            self.token_fetching()
+            self.authorization_server()
+        finally:
+            stack.close()
+        self.results["loads"] = {name: asdict(value) for name, value in self.loads.items()}
+        return self.results
+
+    def resource_server(self) -> None:
+        """Same endpoint, same load: a bearer token versus an API key, with and without the
+        validated-token cache."""
+        self.set_mode("dual")
+        key = {"X-API-Key": self.stack.credentials()["api_keys"]["order-service"]}
+        bearer = {"Authorization": f"Bearer {self.token('order-service')}"}
+        path = "/inventory/WIDGET-1"
+        load(self.stack, "inventory_service", path, min(1, self.seconds), headers=bearer)  # warm-up
+        for _ in range(self.rounds):  # interleave so drift hits both alike
+            self.best("rs_api_key", "inventory_service", path, self.seconds, headers=key)
+            self.best("rs_token", "inventory_service", path, self.seconds, headers=bearer)
+        workers = int(self.stack.env("inventory_service")["INVENTORY_WORKERS"])
+        self.results["jwks_fetches_per_worker"] = (
+            self.metric("inventory_service", "inventory_jwks_fetches_total") / workers
+        )
+        self.results["rs_token_vs_key_throughput_ratio"] = round(
+            self.loads["rs_token"].rps / self.loads["rs_api_key"].rps, 3
+        )
+
+        # The design decision, measured: the same run with the cache switched off.
+        self.stack.extra_env["inventory_service"] = {"INVENTORY_TOKEN_CACHE_SIZE": "0"}
+        self.stack.stop_service("inventory_service")
+        self.stack.start_service("inventory_service")
+        load(self.stack, "inventory_service", path, min(1, self.seconds), headers=bearer)
+        self.best("rs_api_key_no_cache_run", "inventory_service", path, self.seconds, headers=key)
+        self.best("rs_token_no_cache", "inventory_service", path, self.seconds, headers=bearer)
+        self.results["rs_token_vs_key_throughput_ratio_without_token_cache"] = round(
+            self.loads["rs_token_no_cache"].rps / self.loads["rs_api_key_no_cache_run"].rps, 3
+        )
+        self.stack.extra_env.pop("inventory_service")
+        self.stack.stop_service("inventory_service")
+        self.stack.start_service("inventory_service")
+
+    def orders(self) -> None:
+        """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token)."""
+        body = json.dumps({"sku": "WIDGET-1", "quantity": 1})
+        self.set_mode("api_key")
+        self.best(
+            "order_phase0_api_key",
+            "order_service",
+            "/orders",
+            self.seconds,
+            method="POST",
+            body=body,
+        )
+        self.set_mode("token_only")
+        self.stack.set_order_auth("oauth")
+        self.best(
+            "order_phase3_token", "order_service", "/orders", self.seconds, method="POST", body=body
+        )
+        workers = int(self.stack.env("order_service")["ORDER_WORKERS"])
+        self.results["order_token_fetches_per_worker"] = (
+            self.metric("order_service", "order_token_fetches_total") / workers
+        )
+        self.results["order_token_vs_key_throughput_ratio"] = round(
+            self.loads["order_phase3_token"].rps / self.loads["order_phase0_api_key"].rps, 3
+        )
+
+    def token_fetching(self) -> None:
+        """Order's token cache against the real AS, 16 threads across one TTL on a stepped
+        clock; and a naive client that fetches a token for every call."""
+        from order_service.config import OAuthSettings
+        from order_service.oauth_client import ClientCredentials
+        from order_service.token_cache import TokenCache
+
+        secret = self.stack.credentials()["client_secrets"]["order-service"]
+        creds = ClientCredentials(
+            OAuthSettings(
+                self.stack.issuer,
+                "order-service",
+                self.stack.resource,
+                "inventory:write",
+                client_secret=secret,
+            )
+        )
+        now = [0.0]
+        fetches = [0]
+
+        def fetch():
+            fetches[0] += 1
+            return creds.fetch()
+
+        cache = TokenCache(fetch, margin=60, clock=lambda: now[0])
+        steps = 200
+        ttl_before_margin = 3600 - 60
+
+        def advance():  # runs once per step, when all 16 threads have arrived
+            now[0] += ttl_before_margin / steps * 0.999
+
+        barrier = threading.Barrier(16, action=advance)
+
+        def worker():
+            for _ in range(steps):
+                barrier.wait()
+                cache.get()
+
+        threads = [threading.Thread(target=worker) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.results["token_fetches_per_process"] = fetches[0]
+
+        n = max(20, int(200 * min(1.0, self.seconds / 5)))
+        url = f"{self.stack.resource}/inventory/WIDGET-1"
+        with requests.Session() as http:
+            cached = {"Authorization": f"Bearer {self.token('catalog-reader')}"}
+            t0 = time.perf_counter()
+            for _ in range(n):
+                http.get(url, headers=cached, timeout=10).raise_for_status()
+            cached_s = (time.perf_counter() - t0) / n
+            naive_fetches = 0
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fresh = self.token("catalog-reader")  # what a naive client does on every call
+                naive_fetches += 1
+                http.get(
+                    url, headers={"Authorization": f"Bearer {fresh}"}, timeout=10
+                ).raise_for_status()
+            naive_s = (time.perf_counter() - t0) / n
+        self.results["naive_token_fetches_per_request"] = naive_fetches / n
+        self.results["naive_added_latency_ms_per_request"] = round((naive_s - cached_s) * 1000, 2)
+        self.results["cached_token_request_latency_ms"] = round(cached_s * 1000, 2)
+
+    def authorization_server(self) -> None:
+        """Client-credentials tokens per second with client_secret_basic, ES256 then RS256."""
+        import base64
+
+        secret = self.stack.credentials()["client_secrets"]["catalog-reader"]
+        basic = {
+            "Authorization": "Basic "
+            + base64.b64encode(f"catalog-reader:{secret}".encode()).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        body = "grant_type=client_credentials"
+        self.best(
+            "as_es256",
+            "auth_server",
+            "/oauth/token",
+            self.seconds,
+            method="POST",
+            headers=basic,
+            body=body,
+        )
+        self.stack.extra_env["auth_server"] = {
+            "AUTH_SIGNING_ALG": "RS256"
+        }  # a restart rotates to RS256
+        self.stack.stop_service("auth_server")
+        self.stack.start_service("auth_server")
+        self.best(
+            "as_rs256",
+            "auth_server",
+            "/oauth/token",
+            self.seconds,
+            method="POST",
+            headers=basic,
+            body=body,
+        )
+        self.results["as_tokens_per_second"] = {
+            "ES256": self.loads["as_es256"].rps,
+            "RS256": self.loads["as_rs256"].rps,
+        }
+
+
+def _free_ports(n: int) -> list[int]:
+    import socket
+
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def report(results: dict, console: Console) -> None:
+    goals = [
+        ("rs_token_vs_key_throughput_ratio", "≥ 0.95"),
+        ("rs_token_vs_key_throughput_ratio_without_token_cache", "(no cache, for comparison)"),
+        ("order_token_vs_key_throughput_ratio", "≥ 0.95"),
+        ("token_fetches_per_process", "1"),
+        ("order_token_fetches_per_worker", "1"),
+        ("naive_token_fetches_per_request", "1 (the anti-pattern)"),
+        ("naive_added_latency_ms_per_request", ""),
+        ("jwks_fetches_per_worker", "1"),
+    ]
+    table = Table(
+        title=f"make bench — {results['cores']} cores, {results['connections']} connections"
+    )
+    for column in ("figure", "value", "goal"):
+        table.add_column(column)
+    for name, goal in goals:
+        table.add_row(name, str(results[name]), goal)
+    console.print(table)
+    loads = Table(title="loads (best of rounds)")
+    for column in (
+        "load",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "requests",
+        "client CPU s",
+        "server CPU s",
+        "generator",
+    ):
+        loads.add_column(column)
+    for name, r in results["loads"].items():
+        loads.add_row(name, f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["requests"]),
+                      str(r["client_cpu_s"]), str(r["server_cpu_s"]), r["generator"])  # fmt: skip
+    console.print(loads)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="a smoke run; numbers mean nothing")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=OUT, help="where results.json and state go")
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+    global GENERATOR
+    GENERATOR = args.generator
+    seconds, rounds = (0.5, 1) if args.tiny else (args.seconds, args.rounds)
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    if not shutil.which("wrk"):
+        console.print(
+            "[yellow]wrk not found (apt-get install wrk); using the Python load generator[/]"
+        )
+    started = time.monotonic()
+    results = Bench(seconds, rounds, args.out).run()
+    results["tiny"] = args.tiny
+    results["wall_seconds"] = round(time.monotonic() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    report(results, console)
+    console.print(f"written to {args.out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,42 @@
+"""`make bench` in tiny mode, so the benchmark cannot rot. No timing is asserted here:
+only that every figure is produced and the counts that do not depend on speed hold."""
+
+import json
+import subprocess
+import sys
+
+from tests.support.processes import ROOT
+
+
+def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "--tiny", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    for ratio in (
+        "rs_token_vs_key_throughput_ratio",
+        "order_token_vs_key_throughput_ratio",
+        "rs_token_vs_key_throughput_ratio_without_token_cache",
+    ):
+        assert results[ratio] > 0
+    assert results["token_fetches_per_process"] == 1
+    assert results["order_token_fetches_per_worker"] == 1.0
+    assert results["naive_token_fetches_per_request"] == 1.0
+    assert results["jwks_fetches_per_worker"] == 1.0
+    assert set(results["as_tokens_per_second"]) == {"ES256", "RS256"}
+    for name in (
+        "rs_api_key",
+        "rs_token",
+        "order_phase0_api_key",
+        "order_phase3_token",
+        "as_es256",
+        "as_rs256",
+    ):
+        load = results["loads"][name]
+        assert load["requests"] > 0 and load["p99_ms"] >= load["p50_ms"] > 0
+    assert results["cores"] >= 1
