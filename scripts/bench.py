@@ -236,8 +236,8 @@ class Bench:
     def run(self) -> dict:
         stack = self.stack
         stack.bootstrap()
-        stack.start()
         try:
+            stack.start()
             flask_cli("inventory_service", stack.env("inventory_service"))(
                 "stock", "set", "WIDGET-1", SKU_STOCK
             )

@@ -149,14 +149,13 @@ class LocalStack:
         self.procs[package] = proc
         (self.state / f"{package}.pid").write_text(str(proc.pid))
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise StackError(f"{package} exited; see {self.state / (package + '.log')}")
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 if requests.get(f"{self.urls[package]}/healthz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
+        self.stop_service(package)  # never leave a half-started service behind
         raise StackError(f"{package} did not become healthy; see {self.state / (package + '.log')}")
 
     def set_order_auth(self, mode: str) -> None:
