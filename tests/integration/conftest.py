@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
+import requests
 
 from tests.support.processes import Service, free_port, run_cli
 
@@ -13,49 +15,63 @@ class AuthServer(Service):
     def create_client(
         self, client_id: str, scope: str, resource: str = RESOURCE, *extra: str
     ) -> str:
-        out = run_cli(
-            "auth_server",
-            self.env,
-            "clients",
-            "create",
-            client_id,
-            "--scope",
-            scope,
-            "--resource",
-            resource,
-            *extra,
+        out = self.cli(
+            "clients", "create", client_id, "--scope", scope, "--resource", resource, *extra
         )
-        return json.loads(out.stdout)["client_secret"]
+        return json.loads(out)["client_secret"]
 
     def cli(self, *args: str) -> str:
         return run_cli("auth_server", self.env, *args).stdout
 
 
+class Inventory(Service):
+    def api_key(self, client_id: str, scope: str = "inventory:read inventory:write") -> str:
+        return json.loads(self.cli("api-keys", "create", client_id, "--scope", scope))["api_key"]
+
+    def cli(self, *args: str) -> str:
+        return run_cli("inventory_service", self.env, *args).stdout
+
+
 @pytest.fixture
-def auth_server_factory(tmp_path):
+def _services(tmp_path):
+    """Start ``python -m <package>`` on a free port with its own data dir; stop them all after.
+
+    ``env`` is a function of the chosen port, since the AS's issuer must name it.
+    """
     started: list[Service] = []
 
-    def start(workers: int = 2, **env: str) -> AuthServer:
+    def start(
+        cls: type[Service], package: str, prefix: str, env: Callable[[int], dict[str, str]]
+    ) -> Service:
         port = free_port()
-        data = tmp_path / f"auth-{port}"
-        service = AuthServer(
-            "auth_server",
-            {
-                "AUTH_ISSUER": f"http://127.0.0.1:{port}",
-                "AUTH_PORT": str(port),
-                "AUTH_DATA_DIR": str(data),
-                "AUTH_WORKERS": str(workers),
-                **env,
-            },
-            port,
-            tmp_path / f"auth-{port}.log",
-        )
+        base = {
+            f"{prefix}_PORT": str(port),
+            f"{prefix}_DATA_DIR": str(tmp_path / f"{package}-{port}"),
+        }
+        service = cls(package, {**base, **env(port)}, port, tmp_path / f"{package}-{port}.log")
         started.append(service)
         return service.start()
 
     yield start
     for service in started:
         service.stop()
+
+
+@pytest.fixture
+def auth_server_factory(_services):
+    def start(workers: int = 2, **env: str) -> AuthServer:
+        return _services(
+            AuthServer,
+            "auth_server",
+            "AUTH",
+            lambda port: {
+                "AUTH_ISSUER": f"http://127.0.0.1:{port}",
+                "AUTH_WORKERS": str(workers),
+                **env,
+            },
+        )
+
+    return start
 
 
 @pytest.fixture
@@ -63,43 +79,27 @@ def auth_server(auth_server_factory) -> AuthServer:
     return auth_server_factory()
 
 
-class Inventory(Service):
-    def api_key(self, client_id: str, scope: str = "inventory:read inventory:write") -> str:
-        out = run_cli(
-            "inventory_service", self.env, "api-keys", "create", client_id, "--scope", scope
-        )
-        return json.loads(out.stdout)["api_key"]
+@pytest.fixture
+def inventory_factory(_services):
+    def start(auth: AuthServer, workers: int = 2, **env: str) -> Inventory:
+        defaults = {
+            "INVENTORY_ISSUER": auth.env["AUTH_ISSUER"],
+            "INVENTORY_RESOURCE": RESOURCE,
+            "INVENTORY_WORKERS": str(workers),
+            "INVENTORY_AUTH_MODE": "dual",
+        }
+        return _services(Inventory, "inventory_service", "INVENTORY", lambda _: {**defaults, **env})
 
-    def cli(self, *args: str) -> str:
-        return run_cli("inventory_service", self.env, *args).stdout
+    return start
 
 
 @pytest.fixture
-def inventory_factory(tmp_path):
-    started: list[Service] = []
+def order_factory(_services):
+    def start(inventory: Inventory, workers: int = 2, **env: str) -> Service:
+        defaults = {"ORDER_INVENTORY_URL": inventory.url, "ORDER_WORKERS": str(workers)}
+        return _services(Service, "order_service", "ORDER", lambda _: {**defaults, **env})
 
-    def start(auth: AuthServer, workers: int = 2, **env: str) -> Inventory:
-        port = free_port()
-        service = Inventory(
-            "inventory_service",
-            {
-                "INVENTORY_ISSUER": auth.env["AUTH_ISSUER"],
-                "INVENTORY_RESOURCE": RESOURCE,
-                "INVENTORY_PORT": str(port),
-                "INVENTORY_DATA_DIR": str(tmp_path / f"inventory-{port}"),
-                "INVENTORY_WORKERS": str(workers),
-                "INVENTORY_AUTH_MODE": "dual",
-                **env,
-            },
-            port,
-            tmp_path / f"inventory-{port}.log",
-        )
-        started.append(service)
-        return service.start()
-
-    yield start
-    for service in started:
-        service.stop()
+    return start
 
 
 def client_token(auth: AuthServer, client_id: str, secret: str, scope: str | None = None) -> str:
@@ -109,32 +109,6 @@ def client_token(auth: AuthServer, client_id: str, secret: str, scope: str | Non
     return session.fetch_token(f"{auth.url}/oauth/token", grant_type="client_credentials")[
         "access_token"
     ]
-
-
-@pytest.fixture
-def order_factory(tmp_path):
-    started: list[Service] = []
-
-    def start(inventory: Inventory, workers: int = 2, **env: str) -> Service:
-        port = free_port()
-        service = Service(
-            "order_service",
-            {
-                "ORDER_INVENTORY_URL": inventory.url,
-                "ORDER_PORT": str(port),
-                "ORDER_DATA_DIR": str(tmp_path / f"order-{port}"),
-                "ORDER_WORKERS": str(workers),
-                **env,
-            },
-            port,
-            tmp_path / f"order-{port}.log",
-        )
-        started.append(service)
-        return service.start()
-
-    yield start
-    for service in started:
-        service.stop()
 
 
 def oauth_env(
@@ -151,9 +125,7 @@ def oauth_env(
 
 
 def metric(url: str, name: str) -> float:
-    """Sum of a Prometheus series (all label sets matching ``name``'s prefix)."""
-    import requests
-
+    """Sum of the Prometheus samples whose line starts with ``name``."""
     total = 0.0
     for line in requests.get(f"{url}/metrics", timeout=5).text.splitlines():
         if line.startswith(name):

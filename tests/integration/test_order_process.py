@@ -27,6 +27,10 @@ def test_three_hundred_orders_from_sixteen_threads_cost_one_token_fetch_per_work
     assert 1 <= issued <= 2  # one per Order worker, never one per order
     assert metric(order.url, "order_token_fetches_total") == issued
     assert metric(order.url, 'order_inventory_calls_total{auth="oauth"}') == 300
+    # Structured logs, and never the secret or a token in them.
+    logs = order.log_path.read_text()
+    assert '"path": "/orders", "status": 201' in logs
+    assert secret not in logs and "eyJ" not in logs
 
 
 def test_orders_keep_flowing_while_the_as_is_down_until_the_token_expires(
