@@ -43,7 +43,10 @@ def _fail(exc: Exception) -> None:
 @click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
     """Register a client and print its secret once."""
-    jwks = json.loads(jwks_file.read_text()) if jwks_file else None
+    try:
+        jwks = json.loads(jwks_file.read_text()) if jwks_file else None
+    except ValueError:
+        raise click.ClickException(f"{jwks_file} is not JSON") from None
     try:
         record, secret = _registry().create(
             client_id, scope.split(), list(resources), org_id, auth_method, jwks

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from .store import ClientRecord, Store
 
@@ -123,8 +125,8 @@ class Registry:
             raise RegistryError("a client needs at least one resource (RFC 8707 audience)")
         for resource in resources:
             check_resource(resource)
-        if auth_method == "private_key_jwt" and not (jwks and jwks.get("keys")):
-            raise RegistryError("private_key_jwt needs the client's public keys (a JWKS)")
+        if auth_method == "private_key_jwt" and not _usable_jwks(jwks):
+            raise RegistryError("private_key_jwt needs the client's public keys (a JWK Set)")
         if auth_method == "private_key_jwt":
             secret = None
         elif secret is None:
@@ -164,6 +166,15 @@ def check_resource(resource: str) -> None:
     parts = urlsplit(resource)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
         raise RegistryError(f"resource {resource!r} must be an absolute http(s) URL, no fragment")
+
+
+def _usable_jwks(jwks: dict | None) -> bool:
+    """A JWK Set of public keys only: a private member here would be a leaked key."""
+    try:
+        keys = KeySet.import_key_set(jwks).keys if jwks else []
+    except (JoseError, ValueError, TypeError, KeyError):
+        return False
+    return bool(keys) and all(not key.is_private for key in keys)
 
 
 def _check_client_id(client_id: str) -> None:

@@ -138,7 +138,12 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return self._store.spend_assertion(claims["sub"], jti, int(claims["exp"]))
 
     def resolve_client_public_key(self, client: Client) -> KeySet:
-        return KeySet.import_key_set(client.record.jwks or {"keys": []})
+        try:
+            return KeySet.import_key_set(client.record.jwks or {"keys": []})
+        except (JoseError, ValueError, TypeError, KeyError):
+            raise InvalidClientError(
+                description="The client's registered keys are unusable."
+            ) from None
 
 
 # -- the grant and the token -----------------------------------------------------------------
@@ -303,6 +308,13 @@ class Registration(ClientRegistrationEndpoint):
 
     def extract_client_metadata(self, request) -> dict[str, Any]:
         data = request.payload.data
+        # Authlib assumes well-typed metadata and would fail with a 500 on, say, a numeric
+        # scope; RFC 7591 §3.2.2 wants invalid_client_metadata.
+        for name, kind in METADATA_TYPES.items():
+            if name in data and not isinstance(data[name], kind):
+                raise RegistrationMetadataError(f"'{name}' has the wrong type")
+        if "jwks" in data and not _importable_jwks(data["jwks"]):
+            raise RegistrationMetadataError("'jwks' is not a usable JWK Set")
         data.setdefault("grant_types", [GRANT_TYPE])  # RFC 7591's default is a browser flow
         metadata = super().extract_client_metadata(request)
         resources = data.get("resource")
@@ -338,6 +350,25 @@ class Registration(ClientRegistrationEndpoint):
         except RegistryError as exc:
             raise RegistrationMetadataError(str(exc)) from None
         return record
+
+
+METADATA_TYPES: dict[str, type] = {
+    "scope": str,
+    "client_name": str,
+    "token_endpoint_auth_method": str,
+    "grant_types": list,
+    "response_types": list,
+    "redirect_uris": list,
+    "contacts": list,
+    "jwks": dict,
+}
+
+
+def _importable_jwks(jwks: Any) -> bool:
+    try:
+        return bool(KeySet.import_key_set(jwks).keys)
+    except (JoseError, ValueError, TypeError, KeyError):
+        return False
 
 
 def admin_token_matches(settings: Settings, header: str | None) -> bool:

@@ -1,5 +1,10 @@
 """RFC 7591 registration, RFC 7662 introspection and RFC 7009 revocation."""
 
+import pytest
+from joserfc.jwk import ECKey
+
+from auth_server.clients import RegistryError
+
 from .conftest import ADMIN_TOKEN, RESOURCE, basic, token_request
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -117,3 +122,37 @@ def test_revoking_an_unknown_token_succeeds_quietly(http, clients):
     client_id, secret = clients.create()
     resp = http.post("/oauth/revoke", data={"token": "nonsense"}, headers=basic(client_id, secret))
     assert resp.status_code == 200
+
+
+def test_mistyped_or_unusable_registration_metadata_is_invalid_client_metadata(http):
+    bodies = [
+        {"scope": 123, "resource": [RESOURCE]},
+        {"scope": ["inventory:read"], "resource": [RESOURCE]},
+        {"scope": "inventory:read", "resource": [1, 2]},
+        {
+            "scope": "inventory:read",
+            "resource": [RESOURCE],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": "x",
+        },
+        {
+            "scope": "inventory:read",
+            "resource": [RESOURCE],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": {"keys": [{"kty": "EC"}]},
+        },
+        {"scope": "inventory:read", "resource": [RESOURCE], "grant_types": "client_credentials"},
+        {"scope": "inventory:read", "resource": [RESOURCE], "client_name": {"a": 1}},
+        {"scope": "inventory:read", "resource": [RESOURCE], "token_endpoint_auth_method": "none"},
+    ]
+    for body in bodies:
+        resp = register(http, body)
+        assert resp.status_code == 400, (body, resp.get_json())
+        assert resp.get_json()["error"] == "invalid_client_metadata"
+
+
+def test_a_private_key_in_a_registered_jwks_is_refused(clients):
+
+    private = ECKey.generate_key("P-256").as_dict(private=True)
+    with pytest.raises(RegistryError, match="public keys"):
+        clients.create(auth_method="private_key_jwt", jwks={"keys": [private]})
