@@ -100,6 +100,17 @@ class Stack:
         )
         assert resp.status_code == 200, resp.text
 
+    def started_at(self, service: str) -> str:
+        """When the service's container last started: unchanged means no restart."""
+        container = self.compose.get_container(service).ID
+        out = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.StartedAt}}", container],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+
     def metric(self, service: str, name: str) -> float:
         text = requests.get(f"{self.urls[service]}/metrics", timeout=10).text
         return sum(

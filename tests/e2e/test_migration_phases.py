@@ -76,8 +76,10 @@ def test_phase_2_order_moves_to_cached_tokens_while_reporting_job_keeps_its_key(
 
 def test_phase_3_token_only_flip_refuses_every_key_and_orders_keep_flowing(stack):
     stack.set_order_auth("oauth")
+    inventory_started = stack.started_at("inventory")
     stack.set_mode("token_only")
     settles(stack, 401, headers=stack.key("reporting-job"))
+    assert stack.started_at("inventory") == inventory_started  # flipped at runtime, no restart
     resp = stack.inventory("GET", "/inventory", headers=stack.key("reporting-job"))
     body = resp.json()
     assert resp.status_code == 401
