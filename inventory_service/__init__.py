@@ -41,12 +41,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings.jwks_cooldown,
         settings.token_cache_size,
     )
+    api_keys = ApiKeys(db)
     app.extensions.update(
         stock=Stock(db),
-        api_keys=ApiKeys(db),
+        api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
-        authenticator=Authenticator(settings, tokens, ApiKeys(db), modes, ledger),
+        authenticator=Authenticator(settings, tokens, api_keys, modes, ledger),
     )
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)

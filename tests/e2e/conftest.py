@@ -125,12 +125,17 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def docker_engine():
+    """Skip without an engine, unless REQUIRE_DOCKER=1 (CI), which makes it a failure."""
     problem = _docker_problem()
     if problem:
         if os.environ.get("REQUIRE_DOCKER") == "1":
             pytest.fail(f"REQUIRE_DOCKER=1 but {problem}", pytrace=False)
         pytest.skip(f"e2e skipped: {problem} (set REQUIRE_DOCKER=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def stack(docker_engine, tmp_path_factory):
     from testcontainers.compose import DockerCompose
 
     env_file = tmp_path_factory.mktemp("e2e") / "e2e.env"
