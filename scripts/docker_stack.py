@@ -18,6 +18,15 @@ from .stack import StackError
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "apikey-oauth-demo"
+# The story starts in phase 0 on the demo ports whatever an edited .env says
+# (variables from the environment win over .env in compose).
+PHASE_0 = {
+    "ORDER_AUTH": "api_key",
+    "INVENTORY_AUTH_MODE": "api_key",
+    "AUTH_PUBLISH": "127.0.0.1:9000",
+    "INVENTORY_PUBLISH": "127.0.0.1:9001",
+    "ORDER_PUBLISH": "127.0.0.1:9002",
+}
 
 
 class DockerStack:
@@ -43,7 +52,7 @@ class DockerStack:
         self.compose("down", "-v", "--remove-orphans", capture=True)  # a fresh story each run
 
     def start(self) -> None:
-        self.compose("up", "-d", "--build", "--wait", capture=True)
+        self.compose("up", "-d", "--build", "--wait", env=PHASE_0, capture=True)
 
     @cache  # noqa: B019 - one stack object per run
     def credentials(self) -> dict:
@@ -61,7 +70,13 @@ class DockerStack:
 
     def set_order_auth(self, mode: str) -> None:
         self.compose(
-            "up", "-d", "--wait", "--no-deps", "order", env={"ORDER_AUTH": mode}, capture=True
+            "up",
+            "-d",
+            "--wait",
+            "--no-deps",
+            "order",
+            env={**PHASE_0, "ORDER_AUTH": mode},
+            capture=True,
         )
 
     def close(self) -> None:
