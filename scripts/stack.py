@@ -163,6 +163,12 @@ class LocalStack:
         self.stop_service("order_service")
         self.start_service("order_service", mode)
 
+    def restart(self, package: str, extra_env: dict[str, str], order_auth: str = "api_key") -> None:
+        """Restart one service with ``extra_env`` on top of its usual settings."""
+        self.extra_env[package] = extra_env
+        self.stop_service(package)
+        self.start_service(package, order_auth)
+
     def stop_service(self, package: str) -> None:
         pid_file = self.state / f"{package}.pid"
         proc = self.procs.pop(package, None)
