@@ -445,7 +445,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a smoke run; numbers mean nothing")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT, help="where results.json and state go")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     args = parser.parse_args(argv)
