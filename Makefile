@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up down bench clean
+.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -17,7 +17,8 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	@# -qq: setuptools' editable-install advice is noise here; errors still print.
+	$(BIN)/pip install -qq --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv with the locked dependencies
@@ -46,14 +47,20 @@ test-integration: $(STAMP) ## Integration tests on real gunicorn processes
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
 	$(BIN)/pytest -q tests/e2e
 
-demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes
-	$(BIN)/python -m scripts.demo
+demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes (KEEP=1 leaves it up)
+	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep)
 
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker
 
 up: $(STAMP) ## Start the three services in the background (ports 9000-9002)
 	$(BIN)/python -m scripts.stack up
+
+order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-credentials tokens
+	$(BIN)/python -m scripts.stack order-auth oauth
+
+order-api-key: $(STAMP) ## Redeploy only Order of the `make up` stack back on its API key
+	$(BIN)/python -m scripts.stack order-auth api_key
 
 down: ## Stop what `make up` started
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.stack down; fi

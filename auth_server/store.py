@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS revoked_tokens (
 );
 """
 
+DB_FILE = "auth.db"
+
 
 @dataclass(frozen=True)
 class ClientRecord:
@@ -67,9 +69,13 @@ class Store:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            # timeout= is SQLite's busy timeout: wait for a writer instead of failing.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=10000")
+            # WAL is a property of the file, set once (``python -m`` does it in the master
+            # before gunicorn forks). Asking again in every worker would need an exclusive
+            # lock and fail with "database is locked" while a sibling worker holds the file.
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api_keys import ApiKeys
     from .auth import Authenticator, deprecation_headers
     from .config import Settings
-    from .db import Database
+    from .db import DB_FILE, Database
     from .flags import AuthModes
     from .ledger import Ledger
     from .stock import Stock
@@ -31,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    db = Database(settings.data_dir / "inventory.db")
+    db = Database(settings.data_dir / DB_FILE)
     modes = AuthModes(db, settings.auth_mode)
     ledger = Ledger(db)
     tokens = TokenValidator(
@@ -77,6 +78,7 @@ def _log_request(response):
                     "status": response.status_code,
                     "client_id": g.get("client_id"),
                     "auth": g.get("auth_method"),
+                    "worker": os.getpid(),
                     "ms": round(
                         (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
                     ),

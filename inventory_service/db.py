@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS auth_usage (
 );
 """
 
+DB_FILE = "inventory.db"
+
 DEMO_STOCK = [
     ("WIDGET-1", "Widget", 100),
     ("GADGET-2", "Gadget", 50),
@@ -70,9 +72,13 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            # timeout= is SQLite's busy timeout: wait for a writer instead of failing.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=10000")
+            # WAL is a property of the file, set once (``python -m`` does it in the master
+            # before gunicorn forks). Asking again in every worker would need an exclusive
+            # lock and fail with "database is locked" while a sibling worker holds the file.
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn

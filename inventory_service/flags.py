@@ -1,8 +1,17 @@
 """Auth-mode flags: a global mode and per-client overrides, persisted in SQLite.
 
-Every worker re-reads the table at most ``MAX_AGE`` seconds after its last read, so a change
-made through the admin API or the CLI is in force everywhere within a second, no restart.
-Reading one small table twice a second costs far less than one request.
+A flip is in force for every request in every worker as soon as the call that made it
+returns, with no restart and no "within a second": before each use, a thread asks its own
+SQLite connection for ``PRAGMA data_version``, which changes whenever another connection —
+another thread, another gunicorn worker, the ``flask auth-mode set`` CLI — has committed to
+the database since this connection last looked. Only then is the small flags table read
+again. The check costs a few microseconds (``make bench`` reports it); the re-read happens
+once per thread after any write to the database, reservations and ledger folds included,
+which is still far rarer than requests.
+
+Snapshots are kept per thread, not per process: a thread's ``data_version`` describes only
+its own connection, so a snapshot shared with other threads could be one that another
+thread read before the flip and stored after it.
 """
 
 from __future__ import annotations
@@ -14,7 +23,6 @@ from .config import AUTH_MODES
 from .db import Database
 
 GLOBAL = "*"
-MAX_AGE = 0.5
 
 
 class AuthModes:
@@ -27,19 +35,17 @@ class AuthModes:
                 "INSERT OR IGNORE INTO auth_modes VALUES (?, ?, ?)",
                 (GLOBAL, initial_mode, int(time.time())),
             )
-        self._lock = threading.Lock()
-        self._modes: dict[str, tuple[str, int]] = {}
-        self._read_at = float("-inf")
+        self._local = threading.local()
 
     def _snapshot(self) -> dict[str, tuple[str, int]]:
-        now = time.monotonic()
-        if now - self._read_at >= MAX_AGE:
-            with self._lock:
-                if now - self._read_at >= MAX_AGE:
-                    rows = self.db.connection().execute("SELECT * FROM auth_modes")
-                    self._modes = {r["subject"]: (r["mode"], r["updated_at"]) for r in rows}
-                    self._read_at = now
-        return self._modes
+        conn = self.db.connection()
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        local = self._local
+        if getattr(local, "version", None) != version:
+            rows = conn.execute("SELECT * FROM auth_modes")
+            local.modes = {r["subject"]: (r["mode"], r["updated_at"]) for r in rows}
+            local.version = version
+        return local.modes
 
     def global_mode(self) -> str:
         return self._snapshot()[GLOBAL][0]
@@ -60,7 +66,7 @@ class AuthModes:
         if mode is None:
             with self.db.transaction() as conn:
                 conn.execute("DELETE FROM auth_modes WHERE subject = ?", (client_id,))
-            self._read_at = float("-inf")
+            self._forget()
             return
         self._write(client_id, mode)
 
@@ -73,7 +79,11 @@ class AuthModes:
                 " DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at",
                 (subject, mode, int(time.time())),
             )
-        self._read_at = float("-inf")
+        self._forget()
+
+    def _forget(self) -> None:
+        """A connection's own commits leave its ``data_version`` unchanged: re-read next time."""
+        self._local.version = None
 
 
 def accepts(mode: str, method: str) -> bool:

@@ -1,7 +1,8 @@
 """``python -m inventory_service``: validate settings, prepare metrics, exec gunicorn.
 
 Exec rather than embed, so ``PROMETHEUS_MULTIPROC_DIR`` is set before any worker imports
-prometheus_client; this module doubles as the gunicorn config for ``child_exit``.
+prometheus_client; this module doubles as the gunicorn config for its ``child_exit`` and
+``post_worker_init`` hooks.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 
 def child_exit(server, worker) -> None:
@@ -17,17 +19,35 @@ def child_exit(server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def post_worker_init(worker) -> None:
+    """Leave ``<data dir>/workers/<pid>``: this worker has loaded the app and cannot fail to
+    boot any more. ``make up`` waits for one marker per worker instead of guessing a moment."""
+    ready = os.environ.get("SERVICE_READY_DIR")
+    if ready:
+        (Path(ready) / str(worker.pid)).touch()
+
+
 def main() -> None:
     from .config import ConfigError, Settings
+    from .db import DB_FILE, Database
 
     try:
         settings = Settings.load()
     except ConfigError as exc:
         sys.exit(f"inventory_service: {exc}")
+    # Schema and WAL once, in the master, before gunicorn forks (see the connection code).
+    Database(settings.data_dir / DB_FILE)
     metrics_dir = settings.data_dir / "prometheus"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    ready_dir = settings.data_dir / "workers"
+    shutil.rmtree(ready_dir, ignore_errors=True)
+    ready_dir.mkdir()
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "SERVICE_READY_DIR": str(ready_dir),
+    }
     args = [
         sys.executable, "-m", "gunicorn",
         "--config", "python:inventory_service.serve",

@@ -31,6 +31,7 @@ PHASE_0 = {
 
 class DockerStack:
     label = "docker compose"
+    stop_command = f"docker compose -p {PROJECT} down -v"
     issuer = "http://auth:9000"
     resource = "http://inventory:9001"
     urls = {

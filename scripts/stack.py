@@ -42,6 +42,7 @@ class LocalStack:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     label = "local processes"
+    stop_command = "make down"
 
     @property
     def urls(self) -> dict[str, str]:
@@ -150,13 +151,32 @@ class LocalStack:
         (self.state / f"{package}.pid").write_text(str(proc.pid))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if requests.get(f"{self.urls[package]}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
+            if self._healthy(package) and self._all_workers_booted(package, proc.pid):
+                return
+            time.sleep(0.05)
         self.stop_service(package)  # never leave a half-started service behind
-        raise StackError(f"{package} did not become healthy; see {self.state / (package + '.log')}")
+        log_file = self.state / f"{package}.log"
+        tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-15:])
+        raise StackError(
+            f"{package} did not start ({'it exited' if proc.poll() is not None else 'timed out'});"
+            f" log: {log_file}. Last lines:\n{tail}"
+        )
+
+    def _healthy(self, package: str) -> bool:
+        try:
+            return requests.get(f"{self.urls[package]}/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def _all_workers_booted(self, package: str, master: int) -> bool:
+        """Every worker alive and past app loading (its ``post_worker_init`` marker exists).
+
+        One healthy worker is not enough: if a sibling then fails to boot, gunicorn halts
+        the whole service, and a "the stack is up" printed before that would be a lie.
+        """
+        booted = {int(p.name) for p in (self.state / package / "workers").glob("[0-9]*")}
+        alive = _children(master)
+        return len(alive) >= int(WORKERS) and alive <= booted
 
     def set_order_auth(self, mode: str) -> None:
         """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
@@ -187,6 +207,12 @@ class LocalStack:
             if package in self.procs:
                 self.stop_service(package)
 
+    def running(self) -> bool:
+        """Whether a ``make up`` stack answers here (credentials made, every service healthy)."""
+        return (self.state / "credentials.json").exists() and all(
+            self._healthy(package) for package in self.ports
+        )
+
     def stop_recorded(self) -> None:
         """``make down``: stop whatever ``make up`` recorded in the pid files."""
         for package in reversed(list(self.ports)):
@@ -213,6 +239,19 @@ def _terminate(pid: int, proc: subprocess.Popen | None = None) -> None:
     os.killpg(pid, signal.SIGKILL)
 
 
+def _children(pid: int) -> set[int]:
+    """Live (non-zombie) child processes of ``pid``, from /proc."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue  # the process ended while we looked
+        if int(ppid) == pid and state != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
+
 def _port_taken(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -234,6 +273,9 @@ def main(argv: list[str]) -> int:
             f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
         )
         return 0
+    if command in ("env", "order-auth") and not stack.running():
+        print("No stack is running: run `make up` first.", file=sys.stderr)
+        return 1
     if command == "env":
         # For hands-on shells: eval "$(.venv/bin/python -m scripts.stack env)"
         creds = stack.credentials()
@@ -247,12 +289,21 @@ def main(argv: list[str]) -> int:
         for name, value in names.items():
             print(f"export {name}={shlex.quote(value)}")
         return 0
+    if command == "order-auth" and argv[1:] in (["oauth"], ["api_key"]):
+        # `make order-oauth` / `make order-api-key`: redeploy only Order, as in phase 2.
+        try:
+            stack.set_order_auth(argv[1])
+        except StackError as exc:
+            print(f"make order-{argv[1].replace('_', '-')}: {exc}", file=sys.stderr)
+            return 1
+        print(f"Order restarted with ORDER_AUTH={argv[1]} on port {stack.ports['order_service']}.")
+        return 0
     if command == "down":
         if stack.state.exists():
             stack.stop_recorded()
         print("stopped")
         return 0
-    print("usage: python -m scripts.stack up|down|env", file=sys.stderr)
+    print("usage: python -m scripts.stack up|down|env|order-auth oauth|api_key", file=sys.stderr)
     return 2
 
 

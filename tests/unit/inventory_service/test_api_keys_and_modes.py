@@ -1,6 +1,7 @@
 """Legacy API keys, deprecation headers, and the auth-mode flags."""
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 from flask.testing import FlaskCliRunner
 
@@ -145,17 +146,30 @@ def test_a_runtime_mode_is_persisted_and_survives_a_restart(settings, issuer, ap
     assert restarted.extensions["auth_modes"].global_mode() == "token_only"
 
 
-def test_another_worker_sees_a_flip_within_a_second(settings, issuer, api):
-    from tests.support.processes import wait_until
-
-    other = create_app(settings).extensions["auth_modes"]
+def test_another_worker_obeys_a_flip_as_soon_as_it_returns(settings, issuer, api):
+    other = create_app(settings).extensions["auth_modes"]  # its own SQLite connection
     assert other.global_mode() == "dual"
     api.set_mode("token_only")
-    wait_until(
-        lambda: other.global_mode() == "token_only",
-        timeout=1.0,
-        what="the other worker to see the flip",
-    )
+    assert other.global_mode() == "token_only"
+    api.set_mode("dual", client_id="legacy")
+    assert other.for_client("legacy")[0] == "dual"
+    api.set_mode(None, client_id="legacy")
+    assert other.for_client("legacy")[0] == "token_only"
+
+
+def test_every_thread_of_a_worker_obeys_a_flip_at_once(settings, issuer, api):
+    modes = create_app(settings).extensions["auth_modes"]
+    with ThreadPoolExecutor(4) as pool:  # each thread reads once, keeping its own snapshot
+        assert set(pool.map(lambda _: modes.global_mode(), range(4))) == {"dual"}
+        api.set_mode("token_only")
+        assert set(pool.map(lambda _: modes.global_mode(), range(40))) == {"token_only"}
+
+
+def test_a_workers_own_flip_is_in_force_for_it_at_once(app):
+    modes = app.extensions["auth_modes"]
+    assert modes.global_mode() == "dual"
+    modes.set_global("token_only")  # its own commit leaves data_version unchanged
+    assert modes.global_mode() == "token_only"
 
 
 def test_cli_sets_modes_offline(app):
