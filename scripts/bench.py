@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .bootstrap import flask_cli
-from .stack import LocalStack
+from .stack import LocalStack, free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / ".bench"
@@ -187,7 +187,7 @@ class Bench:
         self.seconds = seconds
         self.rounds = rounds
         ports = dict(
-            zip(("auth_server", "inventory_service", "order_service"), _free_ports(3), strict=True)
+            zip(("auth_server", "inventory_service", "order_service"), free_ports(3), strict=True)
         )
         self.stack = LocalStack(state=out / "stack", ports=ports)
         self.results: dict = {
@@ -410,18 +410,6 @@ def _flag_check_us(data_dir: Path, calls: int) -> float:
     for _ in range(calls):
         modes.global_mode()
     return round((time.perf_counter() - started) / calls * 1e6, 2)
-
-
-def _free_ports(n: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def report(results: dict, console: Console) -> None:

@@ -27,7 +27,6 @@ from .bootstrap import create_credentials, flask_cli, write_private
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
 PORTS = {"auth_server": 9000, "inventory_service": 9001, "order_service": 9002}
-WORKERS = "2"
 SUNSET = "2027-06-30"
 
 
@@ -40,6 +39,7 @@ class LocalStack:
     state: Path = STATE
     ports: dict[str, int] = field(default_factory=lambda: dict(PORTS))
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    workers: int = 2
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     label = "local processes"
     stop_command = "make down"
@@ -70,7 +70,7 @@ class LocalStack:
                 "AUTH_ISSUER": issuer,
                 "AUTH_PORT": str(self.ports[package]),
                 "AUTH_DATA_DIR": data,
-                "AUTH_WORKERS": WORKERS,
+                "AUTH_WORKERS": str(self.workers),
                 "AUTH_ADMIN_TOKEN": creds["admin_token"],
             }
         if package == "inventory_service":
@@ -79,7 +79,7 @@ class LocalStack:
                 "INVENTORY_PORT": str(self.ports[package]),
                 "INVENTORY_RESOURCE": resource,
                 "INVENTORY_DATA_DIR": data,
-                "INVENTORY_WORKERS": WORKERS,
+                "INVENTORY_WORKERS": str(self.workers),
                 "INVENTORY_AUTH_MODE": "api_key",
                 "INVENTORY_API_KEY_SUNSET": SUNSET,
                 "INVENTORY_DASHBOARD_PUBLIC": "1",
@@ -90,7 +90,7 @@ class LocalStack:
             "ORDER_INVENTORY_URL": self.urls["inventory_service"],
             "ORDER_PORT": str(self.ports[package]),
             "ORDER_DATA_DIR": data,
-            "ORDER_WORKERS": WORKERS,
+            "ORDER_WORKERS": str(self.workers),
             "ORDER_AUTH": order_auth,
             "ORDER_API_KEY": creds["api_keys"]["order-service"],
             "ORDER_ISSUER": issuer,
@@ -176,7 +176,7 @@ class LocalStack:
         """
         booted = {int(p.name) for p in (self.state / package / "workers").glob("[0-9]*")}
         alive = _children(master)
-        return len(alive) >= int(WORKERS) and alive <= booted
+        return len(alive) >= self.workers and alive <= booted
 
     def set_order_auth(self, mode: str) -> None:
         """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
@@ -250,6 +250,17 @@ def _children(pid: int) -> set[int]:
         if int(ppid) == pid and state != "Z":
             children.add(int(stat.parent.name))
     return children
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports free on loopback right now (for stacks beside ``make up``)."""
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
 
 
 def _port_taken(port: int) -> bool:
