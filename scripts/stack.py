@@ -268,8 +268,8 @@ def _port_taken(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def main(argv: list[str]) -> int:
-    stack = LocalStack()
+def main(argv: list[str], stack: LocalStack | None = None) -> int:
+    stack = stack or LocalStack()
     command = argv[0] if argv else ""
     if command == "up":
         try:
