@@ -5,9 +5,11 @@ A security review found that gunicorn's gthread workers can be starved by slow c
 proxy now reads every request completely before a service sees it.
 """
 
+import json
 import os
 import socket
 import ssl
+import subprocess
 import time
 
 import pytest
@@ -80,6 +82,20 @@ def test_only_the_proxy_is_published_to_the_host(stack):
         assert [p for p in publishers if p.PublishedPort] == [], service
     proxy = stack.compose.get_container("proxy").Publishers
     assert sorted(p.TargetPort for p in proxy if p.PublishedPort) == sorted(PROXY_PORTS.values())
+
+
+def test_no_container_switches_off_authlibs_https_check(stack):
+    for service in ("auth", "inventory", "order", "proxy"):
+        container = stack.compose.get_container(service).ID
+        env = json.loads(
+            subprocess.run(
+                ["docker", "inspect", "-f", "{{json .Config.Env}}", container],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        assert not [v for v in env if v.startswith("AUTHLIB_INSECURE_TRANSPORT=")], service
 
 
 def test_a_body_over_the_limit_is_refused_by_the_proxy_as_a_problem(stack):
