@@ -19,10 +19,11 @@ COPY inventory_service /app/inventory_service
 COPY order_service /app/order_service
 COPY scripts /app/scripts
 
-# Data and secret folders exist in the image owned by the app user, so fresh named
-# volumes mounted there inherit that ownership.
+# Data, secret and certificate folders exist in the image owned by the app user, so fresh
+# named volumes mounted there inherit that ownership (certificates themselves are made at
+# run time by the bootstrap service, never baked in).
 RUN useradd --system --uid 10001 --home-dir /app app \
- && mkdir -p /data/auth /data/inventory /data/order /secrets/order /secrets/demo \
- && chown -R app:app /data /secrets \
+ && mkdir -p /data/auth /data/inventory /data/order /secrets/order /secrets/demo /certs \
+ && chown -R app:app /data /secrets /certs \
  && chmod 700 /secrets/order /secrets/demo
 USER app

@@ -4,7 +4,8 @@ The same function serves both runtimes; only "how to run a service's admin CLI" 
 
 * local (``make demo`` / ``make up``): the CLIs run on this machine against ``.demo/``;
 * containers (the compose ``bootstrap`` service): the CLIs run inside the image against the
-  services' data volumes, and Order gets its credentials as files under ``/secrets/order``.
+  services' data volumes, and Order gets its credentials as files under ``/secrets/order``;
+  first, the proxy's private CA and certificate go to ``/certs`` (see ``scripts/tls.py``).
 
 ``python -m scripts.bootstrap docker-env`` writes the ``.env`` compose reads (the AS admin
 token and the phase-0 settings), keeping an existing one.
@@ -19,6 +20,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from .tls import ensure_certificates
 
 ROOT = Path(__file__).resolve().parents[1]
 CliRunner = Callable[..., str]
@@ -86,6 +89,8 @@ def write_private(path: Path, text: str) -> None:
 
 def containers() -> None:
     """Entry point of the compose ``bootstrap`` service; does nothing if already done."""
+    if ensure_certificates(Path("/certs")):
+        print("bootstrap: created a private CA and the proxy's certificate in /certs")
     demo_file = Path("/secrets/demo/credentials.json")
     if demo_file.exists():
         print("bootstrap: credentials already exist")

@@ -3,6 +3,9 @@
 Uses the real ``docker-compose.yml`` through the ``docker compose`` CLI, under its own
 project name so it never touches a stack you started by hand. Needs a Docker engine with
 Compose v2; ``BASE_IMAGE`` is passed through to the build when set.
+
+Everything goes over HTTPS through the stack's proxy; the demo trusts the stack's own
+private CA (copied out of the ``tls`` volume) and nothing else for these calls.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from .bootstrap import docker_env
 from .stack import StackError
+from .tls import CA_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "apikey-oauth-demo"
@@ -23,21 +27,23 @@ PROJECT = "apikey-oauth-demo"
 PHASE_0 = {
     "ORDER_AUTH": "api_key",
     "INVENTORY_AUTH_MODE": "api_key",
-    "AUTH_PUBLISH": "127.0.0.1:9000",
-    "INVENTORY_PUBLISH": "127.0.0.1:9001",
-    "ORDER_PUBLISH": "127.0.0.1:9002",
+    "AUTH_PUBLISH": "127.0.0.1:8443",
+    "INVENTORY_PUBLISH": "127.0.0.1:8444",
+    "ORDER_PUBLISH": "127.0.0.1:8445",
 }
+CA_COPY = ROOT / ".demo" / "compose-ca.pem"
 
 
 class DockerStack:
     label = "docker compose"
     stop_command = f"docker compose -p {PROJECT} down -v"
-    issuer = "http://auth:9000"
-    resource = "http://inventory:9001"
+    issuer = "https://auth.localhost:8443"
+    resource = "https://inventory.localhost:8444"
+    # The proxy's published TLS ports; the certificate also names 127.0.0.1.
     urls = {
-        "auth_server": "http://127.0.0.1:9000",
-        "inventory_service": "http://127.0.0.1:9001",
-        "order_service": "http://127.0.0.1:9002",
+        "auth_server": "https://127.0.0.1:8443",
+        "inventory_service": "https://127.0.0.1:8444",
+        "order_service": "https://127.0.0.1:8445",
     }
 
     def compose(self, *args: str, env: dict[str, str] | None = None, capture: bool = False) -> str:
@@ -54,6 +60,16 @@ class DockerStack:
 
     def start(self) -> None:
         self.compose("up", "-d", "--build", "--wait", env=PHASE_0, capture=True)
+        self.trust_ca()
+
+    def trust_ca(self) -> None:
+        """Trust the CA the bootstrap made, for this process's ``requests`` calls."""
+        ca = self.compose(
+            "run", "--rm", "--no-deps", "-T", "bootstrap", "cat", f"/certs/{CA_FILE}", capture=True
+        )
+        CA_COPY.parent.mkdir(parents=True, exist_ok=True)
+        CA_COPY.write_text(ca)
+        os.environ["REQUESTS_CA_BUNDLE"] = str(CA_COPY)
 
     @cache  # noqa: B019 - one stack object per run
     def credentials(self) -> dict:

@@ -2,6 +2,9 @@
 
 Without a Docker engine the e2e tests skip with a one-line reason, unless REQUIRE_DOCKER=1
 (CI), which turns that into a failure. Container logs are attached to failing tests.
+
+Every call goes over HTTPS through the stack's proxy, trusting the stack's own private CA
+(copied out of its ``tls`` volume) through ``REQUESTS_CA_BUNDLE``.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-ISSUER = "http://auth:9000"
-RESOURCE = "http://inventory:9001"
+ISSUER = "https://auth.localhost:8443"
+RESOURCE = "https://inventory.localhost:8444"
+#: The proxy's TLS port for each service (proxy/services/*.conf).
+PROXY_PORTS = {"auth": 8443, "inventory": 8444, "order": 8445}
 
 
 def _docker_problem() -> str | None:
@@ -40,10 +45,12 @@ class Stack:
         self.compose = compose
         self.env_file = env_file
         self.urls = {}
-        for service, port in (("auth", 9000), ("inventory", 9001), ("order", 9002)):
-            host, published = compose.get_service_host_and_port(service, port)
+        self.ports = {}
+        for service, port in PROXY_PORTS.items():
+            host, published = compose.get_service_host_and_port("proxy", port)
+            self.ports[service] = int(published)
             self.urls[service] = (
-                f"http://{'127.0.0.1' if host in (None, '0.0.0.0') else host}:{published}"
+                f"https://{'127.0.0.1' if host in (None, '0.0.0.0') else host}:{published}"
             )
         out = self.run_compose(
             "run", "--rm", "--no-deps", "-T", "bootstrap", "cat", "/secrets/demo/credentials.json"
@@ -153,9 +160,20 @@ def stack(docker_engine, tmp_path_factory):
         env_file=str(env_file),
     )
     compose.start()
+    trusted = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
-        yield Stack(compose, env_file)
+        stack = Stack(compose, env_file)
+        ca = env_file.with_name("compose-ca.pem")
+        ca.write_text(
+            stack.run_compose("run", "--rm", "--no-deps", "-T", "bootstrap", "cat", "/certs/ca.pem")
+        )
+        os.environ["REQUESTS_CA_BUNDLE"] = str(ca)
+        yield stack
     finally:
+        if trusted is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = trusted
         compose.stop(down=True)
         subprocess.run(
             [*compose.compose_command_property, "down", "-v"], cwd=ROOT, capture_output=True

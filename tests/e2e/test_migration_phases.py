@@ -11,7 +11,7 @@ import requests
 
 from tests.support.processes import wait_until
 
-from .conftest import RESOURCE
+from .conftest import ISSUER, RESOURCE
 
 pytestmark = pytest.mark.e2e
 
@@ -94,7 +94,7 @@ def test_phase_3_token_only_flip_refuses_every_key_and_orders_keep_flowing(stack
     assert resp.status_code == 401
     assert (
         resp.headers["WWW-Authenticate"]
-        == 'Bearer resource_metadata="http://inventory:9001/.well-known/oauth-protected-resource"'
+        == f'Bearer resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
     )
     assert body["auth_mode"] == "token_only" and body["migration_docs"].endswith("/docs/migration")
     assert stack.order().status_code == 201
@@ -129,4 +129,4 @@ def test_restarting_the_auth_server_keeps_earlier_tokens_valid(stack):
     new = stack.token("catalog-reader")
     assert jwt.get_unverified_header(new)["kid"] == kid
     claims = jwt.decode(new, options={"verify_signature": False})
-    assert claims["aud"] == RESOURCE and claims["iss"] == "http://auth:9000"
+    assert claims["aud"] == RESOURCE and claims["iss"] == ISSUER
