@@ -90,9 +90,20 @@ def disable(client_id):
 
 @keys.command("rotate")
 def rotate_keys():
-    """Make a new signing key; running workers switch within two seconds."""
+    """Make a new signing key; every running worker signs with it at once."""
     info = current_app.extensions["key_store"].rotate()
     click.echo(json.dumps(info.__dict__))
+
+
+@keys.command("revoke")
+@click.argument("kid")
+def revoke_key(kid):
+    """Withdraw a stolen key at once: out of the JWKS, deleted, its tokens inactive."""
+    try:
+        new = current_app.extensions["key_store"].revoke(kid)
+    except KeyError:
+        raise click.ClickException(f"no published key {kid!r}; see `keys list`") from None
+    click.echo(json.dumps({"revoked": kid, "signing_kid": new.kid if new else None}))
 
 
 @keys.command("list")
