@@ -40,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings.jwt_leeway,
         settings.jwks_cooldown,
         settings.token_cache_size,
+        settings.jwks_max_age,
+        settings.max_token_lifetime,
     )
     api_keys = ApiKeys(db)
     app.extensions.update(

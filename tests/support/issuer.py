@@ -25,6 +25,7 @@ class TestIssuer:
         self.alg = alg
         self.keys: dict[str, Any] = {}
         self.jwks_fetches = 0
+        self.jwks_cache_control: str | None = None  # e.g. "max-age=60", as our AS sends
         self.failing = False
         self.kid = self.add_key()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -125,18 +126,22 @@ class TestIssuer:
                     )
                 if self.path == "/jwks":
                     issuer.jwks_fetches += 1
-                    return self._send(200, issuer.public_jwks())
+                    extra = {"Cache-Control": issuer.jwks_cache_control}
+                    return self._send(200, issuer.public_jwks(), extra)
                 return self._send(404, {"error": "not_found"})
 
             def do_POST(self):
                 # This issuer mints tokens for tests directly; its token endpoint refuses.
                 return self._send(401, {"error": "invalid_client"})
 
-            def _send(self, status: int, body: dict) -> None:
+            def _send(self, status: int, body: dict, extra: dict | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (extra or {}).items():
+                    if value is not None:
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
