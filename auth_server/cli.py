@@ -80,12 +80,23 @@ def rotate_secret(client_id):
 @clients.command("disable")
 @click.argument("client_id")
 def disable(client_id):
-    """Refuse the client from now on (tokens already issued run to their expiry)."""
+    """Refuse the client from now on; its tokens become inactive in introspection."""
     try:
         _registry().disable(client_id)
     except RegistryError as exc:
         _fail(exc)
     click.echo(json.dumps({"client_id": client_id, "disabled": True}))
+
+
+@clients.command("revoke-tokens")
+@click.argument("client_id")
+def revoke_tokens(client_id):
+    """Make every token issued to the client so far inactive (it may fetch new ones)."""
+    try:
+        _registry().revoke_tokens(client_id)
+    except RegistryError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"client_id": client_id, "tokens_revoked": True}))
 
 
 @keys.command("rotate")

@@ -242,7 +242,12 @@ class TokenReader:
             return None
         if not isinstance(claims.get("exp"), int) or not isinstance(claims.get("jti"), str):
             return None
-        return IssuedToken(claims, self._store.is_revoked(claims["jti"]))
+        if not isinstance(claims.get("iat"), int) or not isinstance(claims.get("client_id"), str):
+            return None
+        # RFC 7662 §2.2: inactive once revoked, or once its client is disabled or has had
+        # all its tokens revoked (see token_withdrawn).
+        withdrawn = self._store.token_withdrawn(claims["client_id"], claims["jti"], claims["iat"])
+        return IssuedToken(claims, withdrawn)
 
 
 class Introspection(IntrospectionEndpoint):
