@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .db import Database
     from .flags import AuthModes
+    from .introspection import Introspector
     from .ledger import Ledger
     from .stock import Stock
     from .tokens import TokenValidator
@@ -49,7 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
-        authenticator=Authenticator(settings, tokens, api_keys, modes, ledger),
+        authenticator=Authenticator(
+            settings, tokens, api_keys, modes, ledger, Introspector(settings)
+        ),
     )
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
