@@ -34,6 +34,7 @@ class Settings:
     admin_token: str | None = None
     log_level: str = "INFO"
     scopes: tuple[str, ...] = ("inventory:read", "inventory:write", "inventory:admin")
+    client_auth_failure_limit: str = "20/minute"
 
     @property
     def base_url(self) -> str:
@@ -66,6 +67,9 @@ class Settings:
             admin_token=_admin_token(raw.get("admin_token")),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             scopes=_scopes(raw.get("scopes")) or cls.scopes,
+            client_auth_failure_limit=_rate(
+                raw, "client_auth_failure_limit", cls.client_auth_failure_limit
+            ),
         )
 
 
@@ -105,6 +109,19 @@ def _scopes(value: Any) -> tuple[str, ...]:
     if any(not all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in s) for s in scopes):
         raise ConfigError(f"{PREFIX}SCOPES must be space-separated RFC 6749 scope tokens")
     return scopes
+
+
+def _rate(raw: Mapping[str, Any], name: str, default: str) -> str:
+    from limits import parse
+
+    value = str(raw.get(name) or default)
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}{name.upper()} must be a rate such as 20/minute, got {value!r}"
+        ) from None
+    return value
 
 
 def _admin_token(value: Any) -> str | None:

@@ -40,6 +40,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from . import metrics
+from .client_auth_abuse import note_failure
 from .clients import (
     AUTH_METHODS,
     GRANT_TYPE,
@@ -89,12 +90,22 @@ def _check_secret(registry: Registry, client_id: str, secret: str, method: str) 
     ok = secret_matches(secret, client.record.secret_hash if client else None)
     if client and ok and client.record.auth_method == method:
         return client
+    # The caller sees one answer for all three; the log says which (client_auth_abuse.py).
+    if client is None:
+        note_failure("unknown or disabled client")
+    elif not ok:
+        note_failure("wrong secret")
+    else:
+        note_failure(f"client is registered for {client.record.auth_method}")
     return None
 
 
 def client_secret_basic(registry: Registry):
     def authenticate(query_client, request) -> Client | None:
-        creds = _basic_credentials(request.headers.get("Authorization"))
+        header = request.headers.get("Authorization")
+        creds = _basic_credentials(header)
+        if creds is None and header and header[:6].lower() == "basic ":
+            note_failure("malformed Basic credentials")
         return _check_secret(registry, *creds, "client_secret_basic") if creds else None
 
     return authenticate
