@@ -35,11 +35,12 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from flask import Flask
+from flask import request as flask_request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from . import metrics
+from . import metrics, registration_policy
 from .client_auth_abuse import note_failure
 from .clients import (
     AUTH_METHODS,
@@ -340,6 +341,13 @@ class Registration(ClientRegistrationEndpoint):
             raise RegistrationMetadataError("'resource' (RFC 8707 audience) is required")
         if not metadata.get("scope"):
             raise RegistrationMetadataError("'scope' is required")
+        try:
+            registration_policy.check(
+                self._settings, self._registry.store, metadata["scope"].split(), resources
+            )
+        except registration_policy.PolicyViolation as exc:
+            log.warning("registration refused: %s", exc)
+            raise RegistrationMetadataError(str(exc)) from None
         metadata["resource"] = resources
         return metadata
 
@@ -365,6 +373,15 @@ class Registration(ClientRegistrationEndpoint):
             )
         except RegistryError as exc:
             raise RegistrationMetadataError(str(exc)) from None
+        log.warning(
+            "client registered (RFC 7591) client_id=%s scope=%r resources=%s auth_method=%s "
+            "peer=%s",
+            record.client_id,
+            " ".join(record.scopes),
+            ",".join(record.resources),
+            record.auth_method,
+            flask_request.remote_addr,
+        )
         return record
 
 
