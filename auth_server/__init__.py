@@ -20,13 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .keys import KeyStore
     from .oauth2 import build_server
+    from .private_files import private_database
     from .store import Store
 
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    store = Store(settings.data_dir / "auth.db")
+    store = Store(private_database(settings.data_dir / "auth.db"))
     keys = KeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
     keys.ensure_signing_key()
     app.extensions["auth_settings"] = settings

@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .flags import AuthModes
     from .introspection import Introspector
     from .ledger import Ledger
+    from .private_files import private_database
+    from .security_headers import secure_html
     from .stock import Stock
     from .tokens import TokenValidator
 
@@ -32,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    db = Database(settings.data_dir / "inventory.db")
+    db = Database(private_database(settings.data_dir / "inventory.db"))
     modes = AuthModes(db, settings.auth_mode)
     ledger = Ledger(db)
     tokens = TokenValidator(
@@ -57,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
     app.after_request(deprecation_headers)
+    app.after_request(secure_html)
     app.before_request(_start_timer)
     app.after_request(_log_request)
     errors.register(app)
