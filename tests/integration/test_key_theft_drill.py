@@ -23,12 +23,12 @@ from .conftest import RESOURCE, client_token, oauth_env
 MAX_AGE = 2
 
 
-def forge(auth, kid: str, pem: bytes, scope: str = "inventory:read") -> str:
+def forge(auth, kid: str, pem: bytes, scope: str = "inventory:read", who: str = "intruder") -> str:
     now = int(time.time())
     claims = {
         "iss": auth.env["AUTH_ISSUER"],
-        "sub": "intruder",
-        "client_id": "intruder",
+        "sub": who,
+        "client_id": who,
         "aud": RESOURCE,
         "scope": scope,
         "iat": now,
@@ -42,6 +42,11 @@ def read_stock(inventory, token: str) -> int:
     # A new connection per call: any worker may answer.
     headers = {"Authorization": f"Bearer {token}"}
     return requests.get(f"{inventory.url}/inventory", headers=headers, timeout=5).status_code
+
+
+def read_modes(inventory, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.get(f"{inventory.url}/admin/auth-mode", headers=headers, timeout=5).status_code
 
 
 def test_a_stolen_key_stops_working_everywhere_within_the_jwks_max_age_after_revoke(
@@ -65,8 +70,13 @@ def test_a_stolen_key_stops_working_everywhere_within_the_jwks_max_age_after_rev
         Path(auth_server.env["AUTH_DATA_DIR"]) / "keys" / f"{stolen_kid}.pem"
     ).read_bytes()
     before = forge(auth_server, stolen_kid, stolen_pem)
+    # The AS's introspection only vouches for tokens of registered clients: the attacker
+    # forges in the name of the real admin client.
+    auth_server.create_client("platform-admin", "inventory:admin")
+    admin = forge(auth_server, stolen_kid, stolen_pem, "inventory:admin", "platform-admin")
     for _ in range(10):
         assert read_stock(inventory, before) == 200  # every worker trusts the stolen key
+        assert read_modes(inventory, admin) == 200  # the review's attack: admin endpoints
         place()
 
     revoked_at = time.monotonic()
@@ -75,9 +85,12 @@ def test_a_stolen_key_stops_working_everywhere_within_the_jwks_max_age_after_rev
     def stolen_key_refused_everywhere() -> bool:
         place()
         fresh = forge(auth_server, stolen_kid, stolen_pem)
+        fresh_admin = forge(
+            auth_server, stolen_kid, stolen_pem, "inventory:admin", "platform-admin"
+        )
         return all(
             read_stock(inventory, token) == 401 for _ in range(10) for token in (before, fresh)
-        )
+        ) and all(read_modes(inventory, t) == 401 for _ in range(5) for t in (admin, fresh_admin))
 
     wait_until(
         stolen_key_refused_everywhere,
