@@ -16,17 +16,18 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
-    from . import cli, errors, routes
+    from . import cli, client_auth_abuse, errors, routes
     from .config import Settings
     from .keys import KeyStore
     from .oauth2 import build_server
+    from .private_files import private_database
     from .store import DB_FILE, Store
 
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    store = Store(settings.data_dir / DB_FILE)
+    store = Store(private_database(settings.data_dir / DB_FILE))
     keys = KeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
     keys.ensure_signing_key()
     app.extensions["auth_settings"] = settings
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["key_store"] = keys
     app.extensions["authorization_server"] = build_server(app, settings, store, keys)
     app.register_blueprint(routes.bp)
+    client_auth_abuse.install(app, settings)
     errors.register(app)
     cli.register(app)
     return app

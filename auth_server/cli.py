@@ -80,7 +80,7 @@ def rotate_secret(client_id):
 @clients.command("disable")
 @click.argument("client_id")
 def disable(client_id):
-    """Refuse the client from now on (tokens already issued run to their expiry)."""
+    """Refuse the client from now on; its tokens become inactive in introspection."""
     try:
         _registry().disable(client_id)
     except RegistryError as exc:
@@ -88,11 +88,33 @@ def disable(client_id):
     click.echo(json.dumps({"client_id": client_id, "disabled": True}))
 
 
+@clients.command("revoke-tokens")
+@click.argument("client_id")
+def revoke_tokens(client_id):
+    """Make every token issued to the client so far inactive (it may fetch new ones)."""
+    try:
+        _registry().revoke_tokens(client_id)
+    except RegistryError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"client_id": client_id, "tokens_revoked": True}))
+
+
 @keys.command("rotate")
 def rotate_keys():
-    """Make a new signing key; running workers switch within two seconds."""
+    """Make a new signing key; every running worker signs with it at once."""
     info = current_app.extensions["key_store"].rotate()
     click.echo(json.dumps(info.__dict__))
+
+
+@keys.command("revoke")
+@click.argument("kid")
+def revoke_key(kid):
+    """Withdraw a stolen key at once: out of the JWKS, deleted, its tokens inactive."""
+    try:
+        new = current_app.extensions["key_store"].revoke(kid)
+    except KeyError:
+        raise click.ClickException(f"no published key {kid!r}; see `keys list`") from None
+    click.echo(json.dumps({"revoked": kid, "signing_kid": new.kid if new else None}))
 
 
 @keys.command("list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass, replace
@@ -20,6 +21,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from .store import ClientRecord, Store
+
+log = logging.getLogger(__name__)
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 GRANT_TYPE = "client_credentials"
@@ -159,6 +162,13 @@ class Registry:
     def disable(self, client_id: str) -> None:
         if not self.store.disable_client(client_id):
             raise RegistryError(f"no client {client_id!r}")
+        log.warning("client disabled client_id=%s (its tokens are now inactive)", client_id)
+
+    def revoke_tokens(self, client_id: str) -> None:
+        """Make every token issued to the client so far inactive (RFC 7662 ``active: false``)."""
+        if not self.store.revoke_client_tokens(client_id, int(time.time())):
+            raise RegistryError(f"no client {client_id!r}")
+        log.warning("all tokens revoked client_id=%s", client_id)
 
 
 def check_resource(resource: str) -> None:

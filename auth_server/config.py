@@ -34,6 +34,10 @@ class Settings:
     admin_token: str | None = None
     log_level: str = "INFO"
     scopes: tuple[str, ...] = ("inventory:read", "inventory:write", "inventory:admin")
+    client_auth_failure_limit: str = "20/minute"
+    # None: the defaults in registration_policy.py (no *:admin scope, known resources only)
+    registration_scopes: tuple[str, ...] | None = None
+    registration_resources: tuple[str, ...] | None = None
 
     @property
     def base_url(self) -> str:
@@ -53,6 +57,7 @@ class Settings:
             if key.startswith(PREFIX)
         }
         raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        scopes = _scopes(raw.get("scopes")) or cls.scopes
         return cls(
             issuer=_issuer(raw.get("issuer")),
             data_dir=Path(raw.get("data_dir") or ".data/auth_server"),
@@ -65,7 +70,12 @@ class Settings:
             token_ttl=_int(raw, "token_ttl", cls.token_ttl, 60, 86400),
             admin_token=_admin_token(raw.get("admin_token")),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
-            scopes=_scopes(raw.get("scopes")) or cls.scopes,
+            scopes=scopes,
+            client_auth_failure_limit=_rate(
+                raw, "client_auth_failure_limit", cls.client_auth_failure_limit
+            ),
+            registration_scopes=_registration_scopes(raw.get("registration_scopes"), scopes),
+            registration_resources=_registration_resources(raw.get("registration_resources")),
         )
 
 
@@ -105,6 +115,44 @@ def _scopes(value: Any) -> tuple[str, ...]:
     if any(not all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in s) for s in scopes):
         raise ConfigError(f"{PREFIX}SCOPES must be space-separated RFC 6749 scope tokens")
     return scopes
+
+
+def _registration_scopes(value: Any, supported: tuple[str, ...]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    scopes = tuple(str(value).split())
+    unknown = [s for s in scopes if s not in supported]
+    if unknown:
+        raise ConfigError(
+            f"{PREFIX}REGISTRATION_SCOPES names scope(s) not in {PREFIX}SCOPES: {' '.join(unknown)}"
+        )
+    return scopes
+
+
+def _registration_resources(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    resources = tuple(str(value).split())
+    for resource in resources:
+        parts = urlsplit(resource)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+            raise ConfigError(
+                f"{PREFIX}REGISTRATION_RESOURCES must be space-separated absolute http(s) URLs"
+            )
+    return resources
+
+
+def _rate(raw: Mapping[str, Any], name: str, default: str) -> str:
+    from limits import parse
+
+    value = str(raw.get(name) or default)
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}{name.upper()} must be a rate such as 20/minute, got {value!r}"
+        ) from None
+    return value
 
 
 def _admin_token(value: Any) -> str | None:

@@ -3,15 +3,17 @@
 Layout under ``<data_dir>/keys``: one PEM file per key (mode 0600) and ``manifest.json``
 listing them oldest first. The newest un-retired key signs; retired keys stay published in
 the JWKS until every token they signed has expired (retired_at + token TTL + leeway).
-Writers (first start, ``keys rotate``) take an exclusive ``flock``; readers notice a new
-manifest by its mtime, checked at most once per ``RELOAD_INTERVAL`` seconds, which is how
-a rotation reaches running workers within two seconds without a restart.
+Writers (first start, ``keys rotate``, ``keys revoke``) take an exclusive ``flock`` and
+replace the manifest atomically; readers ``stat`` it on every use (about a microsecond) and
+re-read the keys only when its inode, size or mtime changed. So a rotation or a revocation
+is in force in every worker as soon as the command returns, without a restart.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import time
@@ -24,7 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey, KeySet, RSAKey, import_key
 
-RELOAD_INTERVAL = 1.0
+log = logging.getLogger(__name__)
+
 ROTATION_LEEWAY = 60  # seconds of clock skew a resource server may allow past exp
 
 
@@ -42,8 +45,7 @@ class KeyStore:
         self.alg = alg
         self.token_ttl = token_ttl
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._checked_at = 0.0
+        self._stamp: tuple[int, int, int] | None = None
         self._infos: list[KeyInfo] = []
         self._keys: dict[str, ECKey | RSAKey] = {}
 
@@ -85,6 +87,27 @@ class KeyStore:
         self._stamp = None  # make this process reload at once
         return new
 
+    def revoke(self, kid: str) -> KeyInfo | None:
+        """Emergency exit for a stolen key: it leaves the JWKS and the disk at once.
+
+        When ``kid`` is the signing key a new key is made first, so signing never stops.
+        Returns the new signing key, or None when ``kid`` was already retired.
+        """
+        with self._exclusive():
+            infos = self._read_manifest()
+            if kid not in {i.kid for i in infos}:
+                raise KeyError(kid)
+            current = _current(infos)
+            new = None
+            if current is not None and current.kid == kid:
+                new = self._rotate_locked(infos)
+                infos = self._read_manifest()
+            self._write_manifest([i for i in infos if i.kid != kid])
+            (self.directory / f"{kid}.pem").unlink(missing_ok=True)
+            self._stamp = None
+        log.warning("signing key revoked kid=%s new_kid=%s", kid, new.kid if new else None)
+        return new
+
     def _still_published(self, info: KeyInfo, now: int) -> bool:
         return info.retired_at is None or info.retired_at + self.token_ttl + ROTATION_LEEWAY > now
 
@@ -118,11 +141,11 @@ class KeyStore:
         return KeySet([self._keys[i.kid] for i in self.published()])
 
     def _refresh(self) -> None:
-        now = time.monotonic()
-        if self._stamp is not None and now - self._checked_at < RELOAD_INTERVAL:
+        # One stat per use: cheap enough for every request (see docs/performance.md), and
+        # what makes `keys rotate` / `keys revoke` take effect in every worker at once.
+        if self._manifest_stamp() == self._stamp and self._stamp is not None:
             return
         with self._lock:
-            self._checked_at = now
             stamp = self._manifest_stamp()
             if stamp == self._stamp:
                 return
@@ -143,12 +166,12 @@ class KeyStore:
     def _manifest(self) -> Path:
         return self.directory / "manifest.json"
 
-    def _manifest_stamp(self) -> tuple[int, int] | None:
+    def _manifest_stamp(self) -> tuple[int, int, int] | None:
         try:
-            st = self._manifest.stat()
+            st = os.stat(self._manifest)
         except FileNotFoundError:
             return None
-        return st.st_mtime_ns, st.st_ino
+        return st.st_ino, st.st_size, st.st_mtime_ns
 
     def _read_manifest(self) -> list[KeyInfo]:
         try:
@@ -159,13 +182,19 @@ class KeyStore:
 
     def _write_manifest(self, infos: list[KeyInfo]) -> None:
         tmp = self._manifest.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"keys": [i.__dict__ for i in infos]}, indent=2))
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps({"keys": [i.__dict__ for i in infos]}, indent=2))
+        # Atomic, and a new inode every time: readers see the old or the new list, and
+        # notice the change even within one mtime tick.
         os.replace(tmp, self._manifest)  # atomic: readers see the old or the new list
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.directory / ".lock", "w") as lock:
+        fd = os.open(self.directory / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -19,6 +19,14 @@ from prometheus_client import (
 TOKENS_ISSUED = Counter(
     "auth_tokens_issued", "Access tokens issued by the token endpoint", ["client_id"]
 )
+CLIENT_AUTH_FAILURES = Counter(
+    "auth_client_auth_failures",
+    "Failed client authentications (the client id is in the log, not a label)",
+    ["endpoint", "reason"],
+)
+CLIENT_AUTH_THROTTLED = Counter(
+    "auth_client_auth_throttled", "Requests refused with 429 after repeated failures", ["endpoint"]
+)
 
 
 def exposition() -> tuple[bytes, str]:

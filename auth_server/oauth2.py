@@ -35,11 +35,13 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from flask import Flask
+from flask import request as flask_request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from . import metrics
+from . import metrics, registration_policy
+from .client_auth_abuse import note_failure
 from .clients import (
     AUTH_METHODS,
     GRANT_TYPE,
@@ -89,12 +91,22 @@ def _check_secret(registry: Registry, client_id: str, secret: str, method: str) 
     ok = secret_matches(secret, client.record.secret_hash if client else None)
     if client and ok and client.record.auth_method == method:
         return client
+    # The caller sees one answer for all three; the log says which (client_auth_abuse.py).
+    if client is None:
+        note_failure("unknown or disabled client")
+    elif not ok:
+        note_failure("wrong secret")
+    else:
+        note_failure(f"client is registered for {client.record.auth_method}")
     return None
 
 
 def client_secret_basic(registry: Registry):
     def authenticate(query_client, request) -> Client | None:
-        creds = _basic_credentials(request.headers.get("Authorization"))
+        header = request.headers.get("Authorization")
+        creds = _basic_credentials(header)
+        if creds is None and header and header[:6].lower() == "basic ":
+            note_failure("malformed Basic credentials")
         return _check_secret(registry, *creds, "client_secret_basic") if creds else None
 
     return authenticate
@@ -242,7 +254,12 @@ class TokenReader:
             return None
         if not isinstance(claims.get("exp"), int) or not isinstance(claims.get("jti"), str):
             return None
-        return IssuedToken(claims, self._store.is_revoked(claims["jti"]))
+        if not isinstance(claims.get("iat"), int) or not isinstance(claims.get("client_id"), str):
+            return None
+        # RFC 7662 §2.2: inactive once revoked, or once its client is disabled or has had
+        # all its tokens revoked (see token_withdrawn).
+        withdrawn = self._store.token_withdrawn(claims["client_id"], claims["jti"], claims["iat"])
+        return IssuedToken(claims, withdrawn)
 
 
 class Introspection(IntrospectionEndpoint):
@@ -324,6 +341,13 @@ class Registration(ClientRegistrationEndpoint):
             raise RegistrationMetadataError("'resource' (RFC 8707 audience) is required")
         if not metadata.get("scope"):
             raise RegistrationMetadataError("'scope' is required")
+        try:
+            registration_policy.check(
+                self._settings, self._registry.store, metadata["scope"].split(), resources
+            )
+        except registration_policy.PolicyViolation as exc:
+            log.warning("registration refused: %s", exc)
+            raise RegistrationMetadataError(str(exc)) from None
         metadata["resource"] = resources
         return metadata
 
@@ -349,6 +373,15 @@ class Registration(ClientRegistrationEndpoint):
             )
         except RegistryError as exc:
             raise RegistrationMetadataError(str(exc)) from None
+        log.warning(
+            "client registered (RFC 7591) client_id=%s scope=%r resources=%s auth_method=%s "
+            "peer=%s",
+            record.client_id,
+            " ".join(record.scopes),
+            ",".join(record.resources),
+            record.auth_method,
+            flask_request.remote_addr,
+        )
         return record
 
 

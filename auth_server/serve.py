@@ -31,6 +31,7 @@ def post_worker_init(worker) -> None:
 def main() -> None:
     from .config import ConfigError, Settings
     from .keys import KeyStore
+    from .private_files import private_database
     from .store import DB_FILE, Store
 
     try:
@@ -38,7 +39,7 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"auth_server: {exc}")
     # Schema and WAL once, in the master, before gunicorn forks (see the connection code).
-    Store(settings.data_dir / DB_FILE)
+    Store(private_database(settings.data_dir / DB_FILE))
     # Make the key before forking, so workers never race to create the first one.
     KeyStore(
         settings.data_dir / "keys", settings.signing_alg, settings.token_ttl

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS revoked_tokens (
     jti        TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS client_revocations (
+    client_id      TEXT PRIMARY KEY,
+    revoked_before INTEGER NOT NULL  -- tokens issued at or before this second are inactive
+);
 """
 
 DB_FILE = "auth.db"
@@ -158,6 +162,35 @@ class Store:
         with self.transaction() as db:
             db.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (int(time.time()),))
             db.execute("INSERT OR IGNORE INTO revoked_tokens VALUES (?, ?)", (jti, expires_at))
+
+    def revoke_client_tokens(self, client_id: str, now: int) -> bool:
+        """Every token the client holds now becomes inactive; False if there is no client."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM clients WHERE client_id = ?", (client_id,)).fetchone():
+                return False
+            db.execute(
+                "INSERT INTO client_revocations VALUES (?, ?) ON CONFLICT (client_id) "
+                "DO UPDATE SET revoked_before = excluded.revoked_before",
+                (client_id, now),
+            )
+        return True
+
+    def token_withdrawn(self, client_id: str, jti: str, iat: int) -> bool:
+        """Revoked one by one (RFC 7009), by client (revoke-tokens), or its client is gone."""
+        row = (
+            self._connection()
+            .execute(
+                "SELECT c.disabled, r.revoked_before, "
+                "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS jti_revoked "
+                "FROM clients c LEFT JOIN client_revocations r USING (client_id) "
+                "WHERE c.client_id = ?",
+                (jti, client_id),
+            )
+            .fetchone()
+        )
+        if row is None or row["disabled"] or row["jti_revoked"]:
+            return True
+        return row["revoked_before"] is not None and iat <= row["revoked_before"]
 
     def is_revoked(self, jti: str) -> bool:
         row = (

@@ -24,7 +24,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .db import DB_FILE, Database
     from .flags import AuthModes
+    from .introspection import Introspector
     from .ledger import Ledger
+    from .private_files import private_database
+    from .security_headers import secure_html
     from .stock import Stock
     from .tokens import TokenValidator
 
@@ -32,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    db = Database(settings.data_dir / DB_FILE)
+    db = Database(private_database(settings.data_dir / DB_FILE))
     modes = AuthModes(db, settings.auth_mode)
     ledger = Ledger(db)
     tokens = TokenValidator(
@@ -41,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings.jwt_leeway,
         settings.jwks_cooldown,
         settings.token_cache_size,
+        settings.jwks_max_age,
+        settings.max_token_lifetime,
     )
     api_keys = ApiKeys(db)
     app.extensions.update(
@@ -48,11 +53,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
-        authenticator=Authenticator(settings, tokens, api_keys, modes, ledger),
+        authenticator=Authenticator(
+            settings, tokens, api_keys, modes, ledger, Introspector(settings)
+        ),
     )
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
     app.after_request(deprecation_headers)
+    app.after_request(secure_html)
     app.before_request(_start_timer)
     app.after_request(_log_request)
     errors.register(app)

@@ -1,6 +1,7 @@
 """Who is calling, and may they? Both credential kinds, the auth modes, the answers.
 
-* ``Authorization: Bearer <jwt>`` — validated in ``tokens.py`` (RFC 9068 with PyJWT).
+* ``Authorization: Bearer <jwt>`` — validated in ``tokens.py`` (RFC 9068 with PyJWT); one
+  carrying ``inventory:admin`` is also confirmed by introspection (``introspection.py``).
 * ``X-API-Key: <key>`` — the legacy credential, looked up in ``api_keys.py``.
 * A request carrying both is judged on the token alone (the key is ignored, not counted).
 * The effective mode (a client's pin, else the global mode; see ``flags.py``) says which
@@ -16,6 +17,7 @@ counted in the usage ledger and in Prometheus.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from .api_keys import ApiKeys
 from .config import Settings
 from .errors import problem
 from .flags import AuthModes, accepts
+from .introspection import IntrospectionUnavailable, Introspector
 from .ledger import Ledger
 from .tokens import InvalidToken, TokenValidator
 
@@ -58,6 +61,7 @@ class Authenticator:
     api_keys: ApiKeys
     modes: AuthModes
     ledger: Ledger
+    introspector: Introspector
 
     # -- challenges ------------------------------------------------------------------------
 
@@ -140,6 +144,8 @@ class Authenticator:
                 self._oauth_error(401, "invalid_token", str(exc)), UNKNOWN, "token"
             ) from None
         client_id = claims.client_id
+        if self.introspector.required(claims.scopes):
+            self._confirm_active(match.group(1), client_id)
         if not admin:
             mode, _ = self.modes.for_client(client_id)
             if not accepts(mode, "token"):
@@ -161,6 +167,22 @@ class Authenticator:
                 "token",
             )
         return Principal(client_id, "token", claims.scopes)
+
+    def _confirm_active(self, token: str, client_id: str) -> None:
+        """RFC 7662: an admin token must still be active at the AS (fail closed)."""
+        try:
+            active = self.introspector.active(token, hashlib.sha256(token.encode()).digest())
+        except IntrospectionUnavailable as exc:
+            response = problem(503, "Cannot confirm the admin token", f"Refused: {exc}.")
+            raise Denied(response, client_id, "token") from None
+        if not active:
+            raise Denied(
+                self._oauth_error(
+                    401, "invalid_token", "The authorization server says this token is inactive."
+                ),
+                client_id,
+                "token",
+            )
 
     def _by_api_key(self, api_key: str, scope: str) -> Principal:
         key = self.api_keys.verify(api_key)

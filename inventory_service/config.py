@@ -1,10 +1,15 @@
-"""Settings of the Inventory API, read once from ``INVENTORY_*`` environment variables."""
+"""Settings of the Inventory API, read once from ``INVENTORY_*`` environment variables.
+
+``INVENTORY_CLIENT_ID`` with ``INVENTORY_CLIENT_SECRET`` (or ``..._FILE``) is Inventory's own
+client at the AS, used only for RFC 7662 introspection of admin tokens. The secret file is
+read when first needed, so compose can start Inventory before its bootstrap writes the file.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -33,7 +38,13 @@ class Settings:
     migration_docs_url: str = ""
     jwt_leeway: int = 30
     jwks_cooldown: int = 10
+    jwks_max_age: int = 300
+    max_token_lifetime: int = 86400
     token_cache_size: int = 10_000
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    client_secret_file: Path | None = None
+    introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     log_level: str = "INFO"
 
@@ -66,10 +77,38 @@ class Settings:
             ),
             jwt_leeway=_int(raw, "jwt_leeway", cls.jwt_leeway, 0, 300),
             jwks_cooldown=_int(raw, "jwks_cooldown", cls.jwks_cooldown, 0, 3600),
+            jwks_max_age=_int(raw, "jwks_max_age", cls.jwks_max_age, 1, 86400),
+            max_token_lifetime=_int(
+                raw, "max_token_lifetime", cls.max_token_lifetime, 60, 7 * 86400
+            ),
+            introspection_cache_ttl=_int(
+                raw, "introspection_cache_ttl", cls.introspection_cache_ttl, 0, 60
+            ),
+            **_introspection_client(raw),
             token_cache_size=_int(raw, "token_cache_size", cls.token_cache_size, 0, 1_000_000),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
+
+
+def _introspection_client(raw: Mapping[str, Any]) -> dict[str, Any]:
+    client_id, secret, path = (
+        raw.get("client_id"),
+        raw.get("client_secret"),
+        raw.get("client_secret_file"),
+    )
+    if secret and path:
+        raise ConfigError(f"set {PREFIX}CLIENT_SECRET or {PREFIX}CLIENT_SECRET_FILE, not both")
+    if bool(client_id) != bool(secret or path):
+        raise ConfigError(
+            f"{PREFIX}CLIENT_ID and {PREFIX}CLIENT_SECRET (or {PREFIX}CLIENT_SECRET_FILE) "
+            "go together: Inventory's own client for introspecting admin tokens"
+        )
+    return {
+        "client_id": str(client_id) if client_id else None,
+        "client_secret": str(secret) if secret else None,
+        "client_secret_file": Path(path) if path else None,
+    }
 
 
 def _url(raw: Mapping[str, Any], name: str) -> str:

@@ -19,6 +19,9 @@ AUTH_REQUESTS = Counter(
     ["client_id", "method", "outcome"],
 )
 JWKS_FETCHES = Counter("inventory_jwks_fetches", "JWKS documents fetched from the issuer")
+INTROSPECTIONS = Counter(
+    "inventory_introspections", "RFC 7662 answers about admin tokens", ["active"]
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -30,13 +30,14 @@ def post_worker_init(worker) -> None:
 def main() -> None:
     from .config import ConfigError, Settings
     from .db import DB_FILE, Database
+    from .private_files import private_database
 
     try:
         settings = Settings.load()
     except ConfigError as exc:
         sys.exit(f"inventory_service: {exc}")
     # Schema and WAL once, in the master, before gunicorn forks (see the connection code).
-    Database(settings.data_dir / DB_FILE)
+    Database(private_database(settings.data_dir / DB_FILE))
     metrics_dir = settings.data_dir / "prometheus"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)

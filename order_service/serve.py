@@ -30,13 +30,14 @@ def post_worker_init(worker) -> None:
 def main() -> None:
     from .config import ConfigError, Settings
     from .orders import DB_FILE, Orders
+    from .private_files import private_database
 
     try:
         settings = Settings.load()
     except ConfigError as exc:
         sys.exit(f"order_service: {exc}")
     # Schema and WAL once, in the master, before gunicorn forks (see the connection code).
-    Orders(settings.data_dir / DB_FILE)
+    Orders(private_database(settings.data_dir / DB_FILE))
     metrics_dir = settings.data_dir / "prometheus"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)

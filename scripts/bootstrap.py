@@ -31,6 +31,8 @@ AS_CLIENTS = {
     "order-service": "inventory:read inventory:write",
     "catalog-reader": "inventory:read",
     "platform-admin": "inventory:admin",
+    # Inventory's own client: it introspects admin tokens (RFC 7662) as this client.
+    "inventory-service": "inventory:read",
 }
 API_KEYS = {
     "order-service": "inventory:read inventory:write",
@@ -103,6 +105,8 @@ def containers() -> None:
     )
     write_private(Path("/secrets/order/api_key"), creds["api_keys"]["order-service"])
     write_private(Path("/secrets/order/client_secret"), creds["client_secrets"]["order-service"])
+    inventory_secret = creds["client_secrets"]["inventory-service"]
+    write_private(Path("/secrets/inventory/client_secret"), inventory_secret)
     write_private(demo_file, json.dumps(creds))
     print("bootstrap: created OAuth clients and API keys")
 

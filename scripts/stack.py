@@ -83,6 +83,7 @@ class LocalStack:
                 "INVENTORY_AUTH_MODE": "api_key",
                 "INVENTORY_API_KEY_SUNSET": SUNSET,
                 "INVENTORY_DASHBOARD_PUBLIC": "1",
+                **_introspection_client(creds),
             }
         secret_file = self.state / "order-client-secret"
         write_private(secret_file, creds["client_secrets"]["order-service"])
@@ -261,6 +262,14 @@ def free_ports(n: int) -> list[int]:
     for s in sockets:
         s.close()
     return ports
+
+
+def _introspection_client(creds: dict) -> dict[str, str]:
+    """Inventory introspects admin tokens as its own client (issue 11), once it exists."""
+    secret = creds.get("client_secrets", {}).get("inventory-service")
+    if not secret:  # during bootstrap, before the AS client is created
+        return {}
+    return {"INVENTORY_CLIENT_ID": "inventory-service", "INVENTORY_CLIENT_SECRET": secret}
 
 
 def _port_taken(port: int) -> bool:

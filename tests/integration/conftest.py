@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -82,11 +83,15 @@ def auth_server(auth_server_factory) -> AuthServer:
 @pytest.fixture
 def inventory_factory(_services):
     def start(auth: AuthServer, workers: int = 2, **env: str) -> Inventory:
+        # Inventory's own client at the AS, for introspecting admin tokens.
+        client_id = f"inventory-{uuid.uuid4().hex[:8]}"
         defaults = {
             "INVENTORY_ISSUER": auth.env["AUTH_ISSUER"],
             "INVENTORY_RESOURCE": RESOURCE,
             "INVENTORY_WORKERS": str(workers),
             "INVENTORY_AUTH_MODE": "dual",
+            "INVENTORY_CLIENT_ID": client_id,
+            "INVENTORY_CLIENT_SECRET": auth.create_client(client_id, "inventory:read"),
         }
         return _services(Inventory, "inventory_service", "INVENTORY", lambda _: {**defaults, **env})
 

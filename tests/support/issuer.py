@@ -3,16 +3,21 @@
 It is deliberately not our auth_server: it publishes RFC 8414 metadata and a JWKS, and mints
 tokens with any header and claims a test asks for (including hostile ones). It counts JWKS
 fetches so tests can check the resource server's caching, and can be made to fail.
+Like a real AS it answers RFC 7662 introspection for the clients in ``introspectors``:
+active for a token it signed with a key it still holds, unless its ``jti`` or its client
+was revoked (``revoked_jtis``, ``disabled_clients``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -25,7 +30,12 @@ class TestIssuer:
         self.alg = alg
         self.keys: dict[str, Any] = {}
         self.jwks_fetches = 0
+        self.jwks_cache_control: str | None = None  # e.g. "max-age=60", as our AS sends
         self.failing = False
+        self.introspectors: dict[str, str] = {}  # client id -> secret
+        self.introspections = 0
+        self.revoked_jtis: set[str] = set()
+        self.disabled_clients: set[str] = set()
         self.kid = self.add_key()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -107,6 +117,26 @@ class TestIssuer:
             headers=header,
         )
 
+    def _authenticated(self, header: str) -> bool:
+        if not header.startswith("Basic "):
+            return False
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        return self.introspectors.get(unquote(client_id)) == unquote(secret)
+
+    def _active(self, token: str) -> bool:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            alg, private = self.keys[kid]
+            claims = jwt.decode(
+                token, private.public_key(), algorithms=[alg], options={"verify_aud": False}
+            )
+        except (jwt.PyJWTError, KeyError, ValueError):
+            return False
+        return (
+            claims.get("jti") not in self.revoked_jtis
+            and claims.get("client_id") not in self.disabled_clients
+        )
+
     def _handler(self):
         issuer = self
 
@@ -121,22 +151,34 @@ class TestIssuer:
                             "issuer": issuer.issuer,
                             "jwks_uri": f"{issuer.url}/jwks",
                             "token_endpoint": f"{issuer.url}/token",
+                            "introspection_endpoint": f"{issuer.url}/introspect",
                         },
                     )
                 if self.path == "/jwks":
                     issuer.jwks_fetches += 1
-                    return self._send(200, issuer.public_jwks())
+                    extra = {"Cache-Control": issuer.jwks_cache_control}
+                    return self._send(200, issuer.public_jwks(), extra)
                 return self._send(404, {"error": "not_found"})
 
             def do_POST(self):
                 # This issuer mints tokens for tests directly; its token endpoint refuses.
-                return self._send(401, {"error": "invalid_client"})
+                if self.path != "/introspect" or issuer.failing:
+                    return self._send(401, {"error": "invalid_client"})
+                if not issuer._authenticated(self.headers.get("Authorization", "")):
+                    return self._send(401, {"error": "invalid_client"})
+                issuer.introspections += 1
+                length = int(self.headers.get("Content-Length", "0"))
+                form = parse_qs(self.rfile.read(length).decode())
+                return self._send(200, {"active": issuer._active(form.get("token", [""])[0])})
 
-            def _send(self, status: int, body: dict) -> None:
+            def _send(self, status: int, body: dict, extra: dict | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (extra or {}).items():
+                    if value is not None:
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 

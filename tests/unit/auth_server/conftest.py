@@ -18,7 +18,12 @@ ADMIN_TOKEN = "admin-" + "x" * 40
 
 @pytest.fixture
 def settings(tmp_path):
-    return {"issuer": ISSUER, "data_dir": str(tmp_path), "admin_token": ADMIN_TOKEN}
+    return {
+        "issuer": ISSUER,
+        "data_dir": str(tmp_path),
+        "admin_token": ADMIN_TOKEN,
+        "registration_resources": f"{RESOURCE} {OTHER_RESOURCE}",
+    }
 
 
 @pytest.fixture

@@ -12,9 +12,13 @@ RESOURCE = "http://inventory.test"
 METADATA_URL = f"{RESOURCE}/.well-known/oauth-protected-resource"
 
 
+INTROSPECTION_CLIENT = ("inventory-service", "introspection-secret")
+
+
 @pytest.fixture
 def issuer():
     issuer = TestIssuer()
+    issuer.introspectors[INTROSPECTION_CLIENT[0]] = INTROSPECTION_CLIENT[1]
     yield issuer
     issuer.close()
 
@@ -27,6 +31,8 @@ def settings(tmp_path, issuer):
         "data_dir": str(tmp_path),
         "auth_mode": "dual",
         "jwks_cooldown": "0",
+        "client_id": INTROSPECTION_CLIENT[0],
+        "client_secret": INTROSPECTION_CLIENT[1],
     }
 
 
