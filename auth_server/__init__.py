@@ -16,7 +16,7 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
-    from . import cli, errors, routes
+    from . import authorize, cli, errors, routes
     from .config import Settings
     from .keys import KeyStore
     from .oauth2 import build_server
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["key_store"] = keys
     app.extensions["authorization_server"] = build_server(app, settings, store, keys)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(authorize.bp)
     errors.register(app)
     cli.register(app)
     return app
