@@ -19,6 +19,11 @@ AUTH_REQUESTS = Counter(
     ["client_id", "method", "outcome"],
 )
 JWKS_FETCHES = Counter("inventory_jwks_fetches", "JWKS documents fetched from the issuer")
+MCP_CALLS = Counter(
+    "inventory_mcp_calls",
+    "MCP server decisions (inventory_service.mcp) by client, tool and outcome",
+    ["client_id", "tool", "outcome"],
+)
 
 
 def exposition() -> tuple[bytes, str]:
