@@ -107,6 +107,10 @@ async def _on_response(response) -> None:
     challenge = response.headers.get("www-authenticate")
     if challenge:
         line += f"  WWW-Authenticate: {challenge}"
+    elif response.status_code >= 400 and "json" in response.headers.get("content-type", ""):
+        await response.aread()  # an OAuth error body: error code and description, no secret
+        body = response.json()
+        line += f"  {body.get('error') or body.get('title')}: {body.get('error_description') or body.get('detail')}"  # fmt: skip
     _say(line)
 
 
@@ -185,6 +189,8 @@ def main(argv: list[str]) -> int:
     try:
         report = asyncio.run(run(args))
     except Exception as exc:  # the SDK raises many kinds; say which and fail
+        while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]  # anyio task groups wrap the SDK's error
         _say(f"agent failed: {type(exc).__name__}: {exc}")
         return 1
     _say(f"result: {json.dumps(report)}")
