@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .db import Database
     from .flags import AuthModes
-    from .ledger import Ledger
+    from .ledger import Ledger, ToolLedger
     from .stock import Stock
     from .tokens import TokenValidator
 
@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
+        tool_ledger=ToolLedger(db),  # written by the MCP server process, read here
         authenticator=Authenticator(settings, tokens, api_keys, modes, ledger),
     )
     app.register_blueprint(routes.bp)
