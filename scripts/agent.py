@@ -153,10 +153,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    creds_file = ROOT / ".demo" / "credentials.json"
-    creds = json.loads(creds_file.read_text()) if creds_file.exists() else {}
-    agents = creds.get("agents", {})
     parser = argparse.ArgumentParser(prog="python -m scripts.agent", description=__doc__.split("\n")[0])  # fmt: skip
+    parser.add_argument("--credentials", default=os.environ.get("AGENT_CREDENTIALS_FILE", str(ROOT / ".demo" / "credentials.json")))  # fmt: skip
     parser.add_argument("--url", default=os.environ.get("AGENT_MCP_URL", DEFAULT_URL))
     parser.add_argument("--issuer", default=os.environ.get("AGENT_ISSUER", "http://127.0.0.1:9000"))
     parser.add_argument("--client-id", default=None)
@@ -167,6 +165,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quantity", type=int, default=1, help="0 to skip the reservation")
     parser.add_argument("--order-id", default=f"agent-{uuid.uuid4().hex[:8]}")
     args = parser.parse_args(argv)
+    creds_file = Path(args.credentials)
+    agents = json.loads(creds_file.read_text()).get("agents", {}) if creds_file.exists() else {}
     if args.private_key_jwt or args.private_key:
         args.client_id = args.client_id or "inventory-agent-jwt"
         args.private_key = args.private_key or agents.get(args.client_id, {}).get("private_key_file")  # fmt: skip
