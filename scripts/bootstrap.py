@@ -150,6 +150,8 @@ def containers() -> None:
         flask_cli("auth_server", env),
         flask_cli("inventory_service", env),
         env["INVENTORY_RESOURCE"],
+        mcp_resource=env.get("INVENTORY_MCP_RESOURCE"),
+        key_dir=demo_file.parent,
     )
     write_private(Path("/secrets/order/api_key"), creds["api_keys"]["order-service"])
     write_private(Path("/secrets/order/client_secret"), creds["client_secrets"]["order-service"])

@@ -26,6 +26,7 @@ PHASE_0 = {
     "AUTH_PUBLISH": "127.0.0.1:9000",
     "INVENTORY_PUBLISH": "127.0.0.1:9001",
     "ORDER_PUBLISH": "127.0.0.1:9002",
+    "MCP_PUBLISH": "127.0.0.1:9003",
 }
 
 
@@ -37,7 +38,15 @@ class DockerStack:
         "auth_server": "http://127.0.0.1:9000",
         "inventory_service": "http://127.0.0.1:9001",
         "order_service": "http://127.0.0.1:9002",
+        "inventory_service.mcp": "http://127.0.0.1:9003",
     }
+    mcp_resource = "http://mcp:9003/mcp"
+
+    def run_agent(self, *args: str) -> subprocess.CompletedProcess:
+        """The SDK agent inside the compose network (it must reach auth and mcp by name)."""
+        cmd = ["docker", "compose", "-p", PROJECT, "--env-file", str(docker_env()),
+               "run", "--rm", "--no-deps", "-T", "agent", *args]  # fmt: skip
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
 
     def compose(self, *args: str, env: dict[str, str] | None = None, capture: bool = False) -> str:
         cmd = ["docker", "compose", "-p", PROJECT, "--env-file", str(docker_env()), *args]

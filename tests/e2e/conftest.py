@@ -143,6 +143,7 @@ def stack(docker_engine, tmp_path_factory):
         "ORDER_AUTH=api_key\nINVENTORY_AUTH_MODE=api_key\nINVENTORY_API_KEY_SUNSET=2027-06-30\n"
         # Blank host ports: Docker picks free ones, the tests read them back.
         "AUTH_PUBLISH=127.0.0.1:\nINVENTORY_PUBLISH=127.0.0.1:\nORDER_PUBLISH=127.0.0.1:\n"
+        "MCP_PUBLISH=127.0.0.1:\n"
     )
     os.environ["COMPOSE_PROJECT_NAME"] = f"apikey-oauth-e2e-{uuid.uuid4().hex[:6]}"
     compose = DockerCompose(
