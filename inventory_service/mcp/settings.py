@@ -51,11 +51,17 @@ class McpSettings:
             k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
         }
         raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        if not raw.get("mcp_resource"):
+            raise ConfigError(
+                f"{PREFIX}MCP_RESOURCE is required: the MCP URL, e.g. http://127.0.0.1:9003/mcp"
+            )
         resource = _url(raw, "mcp_resource")
         if not urlsplit(resource).path.strip("/"):
             raise ConfigError(f"{PREFIX}MCP_RESOURCE must name the MCP path, e.g. .../mcp")
         if not raw.get("mcp_issuer") and raw.get("issuer"):
             raw["mcp_issuer"] = raw["issuer"]
+        if not raw.get("mcp_issuer"):
+            raise ConfigError(f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer")
         hosts = raw.get("mcp_allowed_hosts") or urlsplit(resource).netloc
         return cls(
             issuer=_url(raw, "mcp_issuer"),

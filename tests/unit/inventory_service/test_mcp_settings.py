@@ -59,3 +59,8 @@ def test_allowed_hosts_are_a_comma_separated_list():
 def test_a_bad_port_is_named():
     with pytest.raises(ConfigError, match="INVENTORY_MCP_PORT"):
         McpSettings.load({**BASE, "mcp_port": "http"})
+
+
+def test_a_missing_issuer_names_both_variables():
+    with pytest.raises(ConfigError, match=r"INVENTORY_MCP_ISSUER \(or INVENTORY_ISSUER\)"):
+        McpSettings.load({"mcp_resource": BASE["mcp_resource"]})
