@@ -180,7 +180,9 @@ class Gate:
 
     def _record(self, client_id: str, call: Call, accepted: bool) -> None:
         outcome = "accepted" if accepted else "refused"
-        for label in call.labels or ("other",):
+        # A notification alone (notifications/initialized) is no call worth counting,
+        # unless it was refused.
+        for label in call.labels or (() if accepted else ("other",)):
             self.ledger.record(client_id, label, outcome)
             metrics.MCP_CALLS.labels(client_id=client_id, tool=label, outcome=outcome).inc()
 

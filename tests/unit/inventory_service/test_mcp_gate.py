@@ -228,3 +228,13 @@ def test_other_paths_pass_through_untouched(gate):
 )
 def test_ledger_labels_stay_a_small_fixed_set(body, labels):
     assert inspect_body(body, TOOL_SCOPES).labels == labels
+
+
+def test_an_accepted_notification_is_not_counted_but_a_refused_one_is(gate, issuer):
+    note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    token = issuer.mint(MCP_URL, client_id="agent-2")
+    assert call(gate, note, bearer(token))[0] == 200
+    assert call(gate, note)[0] == 401
+    rows = {(r["client_id"], r["tool"]): r for r in gate.ledger.usage()}
+    assert ("agent-2", "other") not in rows
+    assert rows[("unknown", "other")]["refused"] == 1
