@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down bench clean
+.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes (KEEP=1
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker
 
-up: $(STAMP) ## Start the three services in the background (ports 9000-9002)
+up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP)
 	$(BIN)/python -m scripts.stack up
 
 order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-credentials tokens
@@ -64,6 +64,9 @@ order-api-key: $(STAMP) ## Redeploy only Order of the `make up` stack back on it
 
 down: ## Stop what `make up` started
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.stack down; fi
+
+agent: $(STAMP) ## The MCP agent (official SDK) against `make up`; ARGS="--private-key-jwt" etc.
+	$(BIN)/python -m scripts.agent $(ARGS)
 
 bench: $(STAMP) ## Performance figures as ratios measured in one run (.bench/results.json)
 	$(BIN)/python -m scripts.bench

@@ -16,7 +16,7 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
-    from . import cli, client_auth_abuse, errors, routes
+    from . import authorize, cli, client_auth_abuse, errors, routes
     from .config import Settings
     from .keys import KeyStore
     from .oauth2 import build_server
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["authorization_server"] = build_server(app, settings, store, keys)
     app.register_blueprint(routes.bp)
     client_auth_abuse.install(app, settings)
+    app.register_blueprint(authorize.bp)
     errors.register(app)
     cli.register(app)
     return app

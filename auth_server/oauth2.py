@@ -9,8 +9,11 @@ use and overrides the defaults that are wrong for it:
   generator puts the client id in ``aud``, which would let any resource server accept them.
 * ``client_secret_basic`` decodes id and secret as RFC 6749 §2.3.1 says (form-urlencoded,
   so ``+`` is a space), and an unknown client is refused exactly like a wrong secret.
-* ``private_key_jwt`` (RFC 7523 §3) accepts the issuer or the token endpoint as ``aud`` and
-  refuses a reused ``jti``.
+* ``private_key_jwt`` (RFC 7523 §3) accepts the issuer (with or without a trailing ``/``) or
+  the token endpoint as ``aud``, caps the assertion's lifetime, and refuses a reused ``jti``.
+* The metadata names an ``authorization_endpoint`` that refuses every request
+  (``authorize.py``): RFC 8414 makes it optional, but the MCP SDK clients refuse metadata
+  without it, even for the client-credentials grant.
 """
 
 from __future__ import annotations
@@ -124,13 +127,24 @@ def client_secret_post(registry: Registry):
 
 
 class PrivateKeyJWT(JWTBearerClientAssertion):
-    """RFC 7523 §2.2 client assertions signed with a key the client registered."""
+    """RFC 7523 §2.2 client assertions signed with a key the client registered.
+
+    ``aud`` (RFC 7523 §3 item 3) may be the issuer, written with or without a trailing
+    ``/`` (MCP SDK 1.x signs ``aud`` = ``str(AnyHttpUrl(issuer))``, i.e. ``http://host:port/``),
+    or the token endpoint; as one string or as a list holding only such values. A list that
+    also names another audience is refused (draft-ietf-oauth-rfc7523bis: the assertion must
+    be meant for this AS alone). The assertion may live at most ``MAX_ASSERTION_LIFETIME``
+    seconds, so a leaked one is short-lived and the ``jti`` replay store stays small.
+    """
 
     CLIENT_AUTH_METHOD = "private_key_jwt"
+    MAX_ASSERTION_LIFETIME = 300  # seconds; the MCP SDKs sign for exactly 300
 
     def __init__(self, settings: Settings, store: Store) -> None:
         super().__init__(validate_jti=True, leeway=30)
-        self._audiences = [settings.issuer, settings.token_endpoint]
+        base = settings.base_url
+        forms = [settings.issuer, base, f"{base}/", settings.token_endpoint]
+        self._audiences = list(dict.fromkeys(forms))
         self._store = store
 
     def __call__(self, query_client, request) -> Client | None:
@@ -143,6 +157,19 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
     def get_audiences(self) -> list[str]:
         return self._audiences
+
+    def verify_claims(self, claims) -> None:
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if not audiences or not all(a in self._audiences for a in audiences):
+            raise InvalidClientError(description="The assertion's aud must name this AS only.")
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not isinstance(exp, int) or (iat is not None and not isinstance(iat, int)):
+            raise InvalidClientError(description="The assertion's exp and iat must be numbers.")
+        longest = self.MAX_ASSERTION_LIFETIME
+        if exp > time.time() + longest + self.leeway or (iat is not None and exp - iat > longest):
+            raise InvalidClientError(description=f"The assertion may live {longest} s at most.")
+        super().verify_claims(claims)
 
     def validate_jti(self, claims, jti) -> bool:
         if not isinstance(jti, str) or not jti or len(jti) > 256:
@@ -425,12 +452,14 @@ def server_metadata(settings: Settings) -> dict[str, Any]:
     methods = list(AUTH_METHODS)
     meta: dict[str, Any] = {
         "issuer": settings.issuer,
+        # Refuses every request (authorize.py); present because the MCP SDKs require it.
+        "authorization_endpoint": f"{base}/oauth/authorize",
         "token_endpoint": settings.token_endpoint,
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "introspection_endpoint": f"{base}/oauth/introspect",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "grant_types_supported": [GRANT_TYPE],
-        "response_types_supported": [],  # no authorization endpoint: machine-to-machine only
+        "response_types_supported": [],  # the authorization endpoint supports none
         "scopes_supported": list(settings.scopes),
         "token_endpoint_auth_methods_supported": methods,
         "token_endpoint_auth_signing_alg_values_supported": list(SIGNING_ALGS),

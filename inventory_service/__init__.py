@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .db import DB_FILE, Database
     from .flags import AuthModes
     from .introspection import Introspector
-    from .ledger import Ledger
+    from .ledger import Ledger, ToolLedger
     from .private_files import private_database
     from .security_headers import secure_html
     from .stock import Stock
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
+        tool_ledger=ToolLedger(db),  # written by the MCP server process, read here
         authenticator=Authenticator(
             settings, tokens, api_keys, modes, ledger, Introspector(settings)
         ),

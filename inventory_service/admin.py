@@ -67,7 +67,11 @@ def set_client_auth_mode(client_id: str):
 @bp.get("/auth-usage")
 @require(ADMIN, admin=True)
 def auth_usage():
-    return {"global_mode": _modes().global_mode(), "clients": _usage_rows()}
+    return {
+        "global_mode": _modes().global_mode(),
+        "clients": _usage_rows(),
+        "mcp_tools": current_app.extensions["tool_ledger"].usage(),
+    }
 
 
 @bp.get("/dashboard")
@@ -82,6 +86,7 @@ def _render_dashboard():
         "dashboard.html",
         global_mode=_modes().global_mode(),
         rows=_usage_rows(),
+        mcp_rows=current_app.extensions["tool_ledger"].usage(),
         now=int(time.time()),
     )
 

@@ -47,6 +47,14 @@ CREATE TABLE IF NOT EXISTS auth_usage (
     last_seen INTEGER NOT NULL,
     PRIMARY KEY (client_id, method, outcome)
 );
+CREATE TABLE IF NOT EXISTS mcp_usage (  -- MCP tool calls, written by inventory_service.mcp
+    client_id TEXT NOT NULL,
+    tool      TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (client_id, tool, outcome)
+);
 """
 
 DB_FILE = "inventory.db"

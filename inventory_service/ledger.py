@@ -1,9 +1,13 @@
 """The usage ledger: who still calls with which credential, across all workers.
 
 Counting in SQLite on every request would add a write transaction to the hot path, so each
-worker counts in memory and a background thread folds its counts into the ``auth_usage``
-table every ``FLUSH_INTERVAL`` seconds (and when it exits, and before the ledger is read).
+worker counts in memory and a background thread folds its counts into a table every
+``FLUSH_INTERVAL`` seconds (and when it exits, and before the ledger is read).
 Prometheus counters (exact, per request) live in ``metrics.py``.
+
+``Ledger`` counts REST authentication decisions per credential kind (``auth_usage``);
+``ToolLedger`` counts the MCP server's decisions per tool (``mcp_usage``), so the dashboard
+shows which agent called which tool and whether it was let in.
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ from .db import Database
 FLUSH_INTERVAL = 1.0
 
 
-class Ledger:
+class _Counts:
+    """Counts per (client_id, <kind>, outcome), folded into ``TABLE`` in the background."""
+
+    TABLE = ""
+    KIND = ""  # the middle key column
+
     def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.Lock()
@@ -26,9 +35,9 @@ class Ledger:
         self._thread: threading.Thread | None = None
         atexit.register(self.flush)
 
-    def record(self, client_id: str, method: str, outcome: str) -> None:
+    def record(self, client_id: str, kind: str, outcome: str) -> None:
         with self._lock:
-            entry = self._pending[(client_id, method, outcome)]
+            entry = self._pending[(client_id, kind, outcome)]
             entry[0] += 1
             entry[1] = int(time.time())
             if self._thread is None:
@@ -42,8 +51,9 @@ class Ledger:
             return
         with self.db.transaction() as conn:
             conn.executemany(
-                "INSERT INTO auth_usage VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (client_id, method, outcome) DO UPDATE SET"
+                # Table and column names are class constants, never input.
+                f"INSERT INTO {self.TABLE} VALUES (?, ?, ?, ?, ?)"  # noqa: S608
+                f" ON CONFLICT (client_id, {self.KIND}, outcome) DO UPDATE SET"
                 " count = count + excluded.count, last_seen = MAX(last_seen, excluded.last_seen)",
                 [(*key, count, seen) for key, (count, seen) in pending.items()],
             )
@@ -53,14 +63,21 @@ class Ledger:
             time.sleep(FLUSH_INTERVAL)
             self.flush()
 
+    def _rows(self):
+        self.flush()
+        return self.db.connection().execute(
+            f"SELECT client_id, {self.KIND}, outcome, count, last_seen FROM {self.TABLE}"  # noqa: S608
+            f" ORDER BY client_id, {self.KIND}"
+        )
+
+
+class Ledger(_Counts):
+    TABLE, KIND = "auth_usage", "method"
+
     def usage(self) -> list[dict]:
         """Per client: per method, accepted and refused counts and when last seen."""
-        self.flush()
-        rows = self.db.connection().execute(
-            "SELECT client_id, method, outcome, count, last_seen FROM auth_usage"
-        )
         clients: dict[str, dict] = {}
-        for row in rows:
+        for row in self._rows():
             entry = clients.setdefault(row["client_id"], {"client_id": row["client_id"]})
             method = entry.setdefault(
                 row["method"],
@@ -71,3 +88,25 @@ class Ledger:
             if row["outcome"] == "accepted":
                 method["last_accepted"] = row["last_seen"]
         return [clients[k] for k in sorted(clients)]
+
+
+class ToolLedger(_Counts):
+    TABLE, KIND = "mcp_usage", "tool"
+
+    def usage(self) -> list[dict]:
+        """Per (client, tool): accepted and refused counts and when last seen."""
+        calls: dict[tuple[str, str], dict] = {}
+        for row in self._rows():
+            entry = calls.setdefault(
+                (row["client_id"], row["tool"]),
+                {
+                    "client_id": row["client_id"],
+                    "tool": row["tool"],
+                    "accepted": 0,
+                    "refused": 0,
+                    "last_seen": 0,
+                },
+            )
+            entry[row["outcome"]] = row["count"]
+            entry["last_seen"] = max(entry["last_seen"], row["last_seen"])
+        return list(calls.values())

@@ -22,6 +22,11 @@ JWKS_FETCHES = Counter("inventory_jwks_fetches", "JWKS documents fetched from th
 INTROSPECTIONS = Counter(
     "inventory_introspections", "RFC 7662 answers about admin tokens", ["active"]
 )
+MCP_CALLS = Counter(
+    "inventory_mcp_calls",
+    "MCP server decisions (inventory_service.mcp) by client, tool and outcome",
+    ["client_id", "tool", "outcome"],
+)
 
 
 def exposition() -> tuple[bytes, str]:

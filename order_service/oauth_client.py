@@ -17,6 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
 from joserfc.jwk import import_key
 
 from .config import OAuthSettings
@@ -24,6 +25,27 @@ from .token_cache import AuthServerUnavailable, TokenRefused
 
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0
+
+
+class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
+    """Authlib signs client assertions valid for an hour; ours live ``LIFETIME`` seconds.
+
+    An assertion is used once, at once: a long life only helps whoever steals it, and the
+    AS refuses any living longer than five minutes (docs/decisions.md).
+    """
+
+    LIFETIME = 60
+
+    def sign(self, auth, token_endpoint):
+        return private_key_jwt_sign(
+            auth.client_secret,  # already a joserfc key (see ClientCredentials._session)
+            client_id=auth.client_id,
+            token_endpoint=token_endpoint,
+            claims=self.claims,
+            header=self.headers,
+            alg=self.alg,
+            expires_in=self.LIFETIME,
+        )
 
 
 class ClientCredentials:
@@ -61,7 +83,9 @@ class ClientCredentials:
             method = "private_key_jwt"
             session = OAuth2Session(s.client_id, key, token_endpoint_auth_method=method)
             headers = {"kid": s.client_key_id} if s.client_key_id else None
-            session.register_client_auth_method(PrivateKeyJWT(endpoint, alg=alg, headers=headers))
+            session.register_client_auth_method(
+                ShortLivedPrivateKeyJWT(endpoint, alg=alg, headers=headers)
+            )
             return session
         method = "client_secret_basic"
         return OAuth2Session(s.client_id, s.client_secret, token_endpoint_auth_method=method)

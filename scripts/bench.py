@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .bootstrap import flask_cli
-from .stack import LocalStack, free_ports
+from .stack import PORTS, LocalStack, free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / ".bench"
@@ -186,9 +186,7 @@ class Bench:
     def __init__(self, seconds: float, rounds: int, out: Path) -> None:
         self.seconds = seconds
         self.rounds = rounds
-        ports = dict(
-            zip(("auth_server", "inventory_service", "order_service"), free_ports(3), strict=True)
-        )
+        ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
         self.stack = LocalStack(state=out / "stack", ports=ports)
         self.results: dict = {
             "cores": os.cpu_count(),
@@ -241,6 +239,7 @@ class Bench:
                 "stock", "set", "WIDGET-1", SKU_STOCK
             )
             self.resource_server()
+            self.mcp()
             self.orders()
             self.token_fetching()
             self.authorization_server()
@@ -284,6 +283,38 @@ class Bench:
             self.loads["rs_token_no_cache"].rps / self.loads["rs_api_key_no_cache_run"].rps, 3
         )
         self.stack.restart("inventory_service", {})
+
+    def mcp(self) -> None:
+        """Issue 10: MCP ``tools/call get_stock`` with a token (one uvicorn process, stateless
+        JSON) against REST ``GET /inventory/<sku>`` with a token (gunicorn), same run."""
+        agent = "inventory-agent"
+        secret = self.stack.credentials()["agents"][agent]["client_secret"]
+        resp = requests.post(
+            f"{self.stack.issuer}/oauth/token",
+            data={"grant_type": "client_credentials", "resource": self.stack.mcp_resource,
+                  "scope": "inventory:read"},
+            auth=(agent, secret), timeout=10,
+        )  # fmt: skip
+        resp.raise_for_status()
+        mcp_headers = {
+            "Authorization": f"Bearer {resp.json()['access_token']}",
+            "Accept": "application/json, text/event-stream",
+        }
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "get_stock", "arguments": {"sku": "WIDGET-1"}}}  # fmt: skip
+        mcp = ("inventory_service.mcp", "/mcp")
+        kwargs = {"method": "POST", "headers": mcp_headers, "body": json.dumps(call)}
+        rest = {"Authorization": f"Bearer {self.token('order-service')}"}
+        path = "/inventory/WIDGET-1"
+        load(self.stack, *mcp, min(1, self.seconds), **kwargs)  # warm-up
+        load(self.stack, "inventory_service", path, min(1, self.seconds), headers=rest)
+        for _ in range(self.rounds):
+            self.best("rest_token_get_sku", "inventory_service", path, self.seconds, headers=rest)
+            self.best("mcp_tools_call_get_stock", *mcp, self.seconds, **kwargs)
+        m, r = self.loads["mcp_tools_call_get_stock"], self.loads["rest_token_get_sku"]
+        self.results["mcp_vs_rest_token_throughput_ratio"] = round(m.rps / r.rps, 3)
+        self.results["mcp_server_cpu_us_per_call"] = round(m.server_cpu_s / m.requests * 1e6)
+        self.results["rest_server_cpu_us_per_call"] = round(r.server_cpu_s / r.requests * 1e6)
 
     def orders(self) -> None:
         """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token)."""
@@ -423,6 +454,9 @@ def report(results: dict, console: Console) -> None:
         ("naive_added_latency_ms_per_request", ""),
         ("jwks_fetches_per_worker", "1"),
         ("auth_mode_check_us_per_request", "a few µs (flips in force at once)"),
+        ("mcp_vs_rest_token_throughput_ratio", "(MCP: 1 uvicorn process; REST: 2 workers)"),
+        ("mcp_server_cpu_us_per_call", ""),
+        ("rest_server_cpu_us_per_call", ""),
     ]
     table = Table(
         title=f"make bench — {results['cores']} cores, {results['connections']} connections"

@@ -34,6 +34,13 @@ AS_CLIENTS = {
     # Inventory's own client: it introspects admin tokens (RFC 7662) as this client.
     "inventory-service": "inventory:read",
 }
+#: The MCP agents (issue 10): tokens for the MCP URL only, never for the REST API.
+#: The ``-jwt`` one authenticates with private_key_jwt (a key pair made at bootstrap).
+MCP_AGENTS = {
+    "inventory-agent": "inventory:read inventory:write",
+    "inventory-agent-jwt": "inventory:read inventory:write",
+    "readonly-agent": "inventory:read",
+}
 API_KEYS = {
     "order-service": "inventory:read inventory:write",
     "reporting-job": "inventory:read",
@@ -58,8 +65,18 @@ def flask_cli(package: str, env: dict[str, str]) -> CliRunner:
     return run
 
 
-def create_credentials(auth_cli: CliRunner, inventory_cli: CliRunner, resource: str) -> dict:
-    """Register the demo's OAuth clients and API keys; return every secret, once."""
+def create_credentials(
+    auth_cli: CliRunner,
+    inventory_cli: CliRunner,
+    resource: str,
+    mcp_resource: str | None = None,
+    key_dir: Path | None = None,
+) -> dict:
+    """Register the demo's OAuth clients and API keys; return every secret, once.
+
+    With ``mcp_resource``, also the MCP agents; the private_key_jwt agent's key pair is
+    written to ``key_dir`` (git-ignored) and only its public JWKS is registered at the AS.
+    """
     clients = {}
     for client_id, scope in AS_CLIENTS.items():
         out = auth_cli(
@@ -79,7 +96,45 @@ def create_credentials(auth_cli: CliRunner, inventory_cli: CliRunner, resource: 
         keys[client_id] = json.loads(
             inventory_cli("api-keys", "create", client_id, "--scope", scope)
         )["api_key"]
-    return {"client_secrets": clients, "api_keys": keys}
+    creds: dict = {"client_secrets": clients, "api_keys": keys}
+    if mcp_resource and key_dir:
+        creds["agents"] = create_agents(auth_cli, mcp_resource, key_dir)
+    return creds
+
+
+def create_agents(auth_cli: CliRunner, mcp_resource: str, key_dir: Path) -> dict:
+    """The MCP agent clients; returns each one's secret or private key file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    agents: dict[str, dict[str, str]] = {}
+    for client_id, scope in MCP_AGENTS.items():
+        extra: list[str] = []
+        if client_id.endswith("-jwt"):
+            key = ec.generate_private_key(ec.SECP256R1())
+            pem = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ).decode()
+            public = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+            jwks = {"keys": [{**public, "kid": f"{client_id}-1", "alg": "ES256", "use": "sig"}]}
+            key_file, jwks_file = key_dir / f"{client_id}.pem", key_dir / f"{client_id}.jwks.json"
+            write_private(key_file, pem)
+            write_private(jwks_file, json.dumps(jwks))
+            extra = ["--auth-method", "private_key_jwt", "--jwks-file", str(jwks_file)]
+        out = json.loads(
+            auth_cli(
+                "clients", "create", client_id, "--scope", scope,
+                "--resource", mcp_resource, "--org", "acme", *extra,
+            )
+        )  # fmt: skip
+        if extra:
+            agents[client_id] = {"private_key_file": str(key_dir / f"{client_id}.pem")}
+        else:
+            agents[client_id] = {"client_secret": out["client_secret"]}
+    return agents
 
 
 def write_private(path: Path, text: str) -> None:
@@ -102,6 +157,8 @@ def containers() -> None:
         flask_cli("auth_server", env),
         flask_cli("inventory_service", env),
         env["INVENTORY_RESOURCE"],
+        mcp_resource=env.get("INVENTORY_MCP_RESOURCE"),
+        key_dir=demo_file.parent,
     )
     write_private(Path("/secrets/order/api_key"), creds["api_keys"]["order-service"])
     write_private(Path("/secrets/order/client_secret"), creds["client_secrets"]["order-service"])

@@ -30,6 +30,7 @@ PHASE_0 = {
     "AUTH_PUBLISH": "127.0.0.1:8443",
     "INVENTORY_PUBLISH": "127.0.0.1:8444",
     "ORDER_PUBLISH": "127.0.0.1:8445",
+    "MCP_PUBLISH": "127.0.0.1:8446",
 }
 CA_COPY = ROOT / ".demo" / "compose-ca.pem"
 
@@ -44,7 +45,15 @@ class DockerStack:
         "auth_server": "https://127.0.0.1:8443",
         "inventory_service": "https://127.0.0.1:8444",
         "order_service": "https://127.0.0.1:8445",
+        "inventory_service.mcp": "https://127.0.0.1:8446",
     }
+    mcp_resource = "http://mcp:9003/mcp"
+
+    def run_agent(self, *args: str) -> subprocess.CompletedProcess:
+        """The SDK agent inside the compose network (it must reach auth and mcp by name)."""
+        cmd = ["docker", "compose", "-p", PROJECT, "--env-file", str(docker_env()),
+               "run", "--rm", "--no-deps", "-T", "agent", *args]  # fmt: skip
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
 
     def compose(self, *args: str, env: dict[str, str] | None = None, capture: bool = False) -> str:
         cmd = ["docker", "compose", "-p", PROJECT, "--env-file", str(docker_env()), *args]

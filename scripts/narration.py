@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from .narration_mcp import McpChapter
+
 HEADERS_THAT_MATTER = ("Deprecation", "Sunset", "Link", "WWW-Authenticate")
 
 
@@ -142,6 +144,7 @@ class Narrator:
         self.phase_1()
         self.phase_2()
         self.phase_3()
+        McpChapter(self).run()
         self.lessons()
         self.finish()
 

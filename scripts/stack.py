@@ -26,7 +26,12 @@ from .bootstrap import create_credentials, flask_cli, write_private
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
-PORTS = {"auth_server": 9000, "inventory_service": 9001, "order_service": 9002}
+PORTS = {
+    "auth_server": 9000,
+    "inventory_service": 9001,
+    "order_service": 9002,
+    "inventory_service.mcp": 9003,  # the MCP server, on Inventory's data (issue 10)
+}
 SUNSET = "2027-06-30"
 
 
@@ -56,6 +61,18 @@ class LocalStack:
     def resource(self) -> str:
         return self.urls["inventory_service"]
 
+    @property
+    def mcp_resource(self) -> str:
+        return f"{self.urls['inventory_service.mcp']}/mcp"
+
+    def run_agent(self, *args: str) -> subprocess.CompletedProcess:
+        """``python -m scripts.agent`` against this stack (the MCP chapter of the demo)."""
+        return subprocess.run(
+            [sys.executable, "-m", "scripts.agent", "--url", self.mcp_resource,
+             "--issuer", self.issuer, "--credentials", str(self.state / "credentials.json"), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
     # -- environment -------------------------------------------------------------------------
 
     def env(self, package: str, order_auth: str = "api_key") -> dict[str, str]:
@@ -84,6 +101,13 @@ class LocalStack:
                 "INVENTORY_API_KEY_SUNSET": SUNSET,
                 "INVENTORY_DASHBOARD_PUBLIC": "1",
                 **_introspection_client(creds),
+            }
+        if package == "inventory_service.mcp":
+            return {
+                "INVENTORY_ISSUER": issuer,
+                "INVENTORY_DATA_DIR": str(self.state / "inventory_service"),
+                "INVENTORY_MCP_RESOURCE": self.mcp_resource,
+                "INVENTORY_MCP_PORT": str(self.ports[package]),
             }
         secret_file = self.state / "order-client-secret"
         write_private(secret_file, creds["client_secrets"]["order-service"])
@@ -126,6 +150,8 @@ class LocalStack:
             flask_cli("auth_server", auth_env),
             flask_cli("inventory_service", inventory_env),
             self.resource,
+            mcp_resource=self.mcp_resource,
+            key_dir=self.state,
         )
         write_private(self.state / "credentials.json", json.dumps({**self.credentials(), **creds}))
 
@@ -288,7 +314,9 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
             stack.close()
             print(f"make up: {exc}", file=sys.stderr)
             return 1
-        print("Auth 9000, Inventory 9001, Order 9002 are up. Credentials: .demo/credentials.json")
+        print(
+            "Auth 9000, Inventory 9001, Order 9002, MCP 9003 are up. Credentials: .demo/credentials.json"
+        )
         print(
             f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
         )
@@ -305,6 +333,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
             "ORDER_SECRET": creds["client_secrets"]["order-service"],
             "READER_SECRET": creds["client_secrets"]["catalog-reader"],
             "ADMIN_SECRET": creds["client_secrets"]["platform-admin"],
+            "AGENT_CLIENT_SECRET": creds["agents"]["inventory-agent"]["client_secret"],
         }
         for name, value in names.items():
             print(f"export {name}={shlex.quote(value)}")

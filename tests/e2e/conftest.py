@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ISSUER = "https://auth.localhost:8443"
 RESOURCE = "https://inventory.localhost:8444"
 #: The proxy's TLS port for each service (proxy/services/*.conf).
-PROXY_PORTS = {"auth": 8443, "inventory": 8444, "order": 8445}
+PROXY_PORTS = {"auth": 8443, "inventory": 8444, "order": 8445, "mcp": 8446}
 
 
 def _docker_problem() -> str | None:
@@ -150,6 +150,7 @@ def stack(docker_engine, tmp_path_factory):
         "ORDER_AUTH=api_key\nINVENTORY_AUTH_MODE=api_key\nINVENTORY_API_KEY_SUNSET=2027-06-30\n"
         # Blank host ports: Docker picks free ones, the tests read them back.
         "AUTH_PUBLISH=127.0.0.1:\nINVENTORY_PUBLISH=127.0.0.1:\nORDER_PUBLISH=127.0.0.1:\n"
+        "MCP_PUBLISH=127.0.0.1:\n"
     )
     os.environ["COMPOSE_PROJECT_NAME"] = f"apikey-oauth-e2e-{uuid.uuid4().hex[:6]}"
     compose = DockerCompose(

@@ -77,7 +77,7 @@ def test_plain_http_to_the_published_ports_is_refused_with_a_problem_saying_use_
 
 
 def test_only_the_proxy_is_published_to_the_host(stack):
-    for service in ("auth", "inventory", "order"):
+    for service in ("auth", "inventory", "order", "mcp"):
         publishers = stack.compose.get_container(service).Publishers or []
         assert [p for p in publishers if p.PublishedPort] == [], service
     proxy = stack.compose.get_container("proxy").Publishers
@@ -85,7 +85,7 @@ def test_only_the_proxy_is_published_to_the_host(stack):
 
 
 def test_no_container_switches_off_authlibs_https_check(stack):
-    for service in ("auth", "inventory", "order", "proxy"):
+    for service in ("auth", "inventory", "order", "mcp", "proxy"):
         container = stack.compose.get_container(service).ID
         env = json.loads(
             subprocess.run(

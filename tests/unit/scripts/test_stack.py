@@ -28,14 +28,14 @@ def test_a_taken_port_fails_clearly_and_keeps_the_existing_state(tmp_path):
 
 
 def test_env_without_a_running_stack_says_to_run_make_up_in_one_line(tmp_path, capsys):
-    ports = dict(zip(PORTS, free_ports(3), strict=True))
+    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
     assert main(["env"], LocalStack(state=tmp_path / "none", ports=ports)) == 1
     out, err = capsys.readouterr()
     assert out == "" and err == "No stack is running: run `make up` first.\n"
 
 
 def test_a_service_that_dies_at_start_fails_loudly_with_its_log_tail(tmp_path):
-    ports = dict(zip(PORTS, free_ports(3), strict=True))
+    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
     stack = LocalStack(state=tmp_path, ports=ports)
     (tmp_path / "credentials.json").write_text(
         '{"admin_token": "x", "api_keys": {"order-service": "k"}, '

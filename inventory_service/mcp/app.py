@@ -1,0 +1,90 @@
+"""Assembly: the SDK's Streamable HTTP app, our gate in front, our metadata beside it.
+
+Stateless JSON mode (one JSON response per POST, no session): any number of uvicorn
+processes can serve it, and nothing is kept between calls but the token cache. The SDK's
+own auth is not configured — the gate does it — so RFC 9728 metadata is served here.
+Its DNS-rebinding protection checks ``Host`` against the real names (``allowed_hosts``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
+
+from .. import metrics
+from ..api_keys import ApiKeys
+from ..db import Database
+from ..ledger import ToolLedger
+from ..stock import Stock
+from ..tokens import TokenValidator
+from . import tools
+from .gate import Gate
+from .settings import McpSettings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+INSTRUCTIONS = (
+    "Inventory of the apikey-to-oauth demo: list stock, read one SKU, reserve stock for an "
+    "order (idempotent per order id)."
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
+    """Build the ASGI app: defaults, then ``INVENTORY_MCP_*`` environment, then ``config``."""
+    settings = McpSettings.load(config)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    # The SDK logs "Terminating session: None" at INFO for every stateless request.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
+    db = Database(settings.data_dir / "inventory.db")
+    server = MCPServer("inventory", instructions=INSTRUCTIONS)
+    tools.register(server, Stock(db))
+    _add_routes(server, settings, db)
+    sdk_app = server.streamable_http_app(
+        streamable_http_path=settings.path,
+        json_response=True,
+        stateless_http=True,
+        transport_security=TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=list(settings.allowed_hosts),
+            allowed_origins=[f"http://{h}" for h in settings.allowed_hosts]
+            + [f"https://{h}" for h in settings.allowed_hosts],
+        ),
+    )
+    validator = TokenValidator(
+        settings.issuer,
+        settings.resource,  # audience: this MCP URL, never the REST API's
+        settings.jwt_leeway,
+        settings.jwks_cooldown,
+        settings.token_cache_size,
+    )
+    return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
+
+
+def _add_routes(server: MCPServer, settings: McpSettings, db: Database) -> None:
+    @server.custom_route(settings.resource_metadata_path, methods=["GET"])
+    async def resource_metadata(request: Request) -> Response:
+        """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
+        body = {
+            "resource": settings.resource,
+            "authorization_servers": [settings.issuer],
+            "scopes_supported": sorted(set(tools.TOOL_SCOPES.values())),
+            "bearer_methods_supported": ["header"],
+        }
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+    @server.custom_route("/healthz", methods=["GET"])
+    async def healthz(request: Request) -> Response:
+        db.connection().execute("SELECT 1")
+        return JSONResponse({"status": "ok"})
+
+    @server.custom_route("/metrics", methods=["GET"])
+    async def prometheus(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)

@@ -1,0 +1,248 @@
+"""Who may call which tool: the RFC 6750 gate in front of the SDK's ``/mcp`` route.
+
+The SDK's own bearer middleware sees only the token, so it cannot say which *tool* a
+request wants, and a scope check inside a tool only yields an ``isError`` result, on which
+no client steps up. This ASGI middleware reads the JSON-RPC body first, then answers:
+
+* no credentials: 401 ``WWW-Authenticate: Bearer scope=..., resource_metadata=...`` with no
+  error code (RFC 6750 §3.1), the RFC 9728 §5.1 pointer the SDK clients start discovery from;
+* an ``X-API-Key``: the same 401, with a body that says MCP takes OAuth tokens only and
+  where the AS is (keys are never accepted here, whatever the REST auth mode);
+* a bad, expired or foreign token (``aud`` is not this MCP URL): 401 ``invalid_token``;
+* a ``tools/call`` whose tool needs a scope the token lacks: 403 ``insufficient_scope`` with
+  ``scope`` = held plus needed, because SDK 1.x requests the challenged scope verbatim
+  and would otherwise drop what it held (SDK 2.x unions itself; both then retry).
+
+Token validation is the REST API's own ``TokenValidator`` (same typ, alg allow-list, JWKS
+cache, leeway) built with this server's audience. Every decision is counted per client and
+per tool in the ``mcp_usage`` ledger and in Prometheus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import metrics
+from ..api_keys import ApiKeys
+from ..ledger import ToolLedger
+from ..tokens import InvalidToken, TokenValidator
+from .settings import McpSettings
+
+# RFC 6750 §2.1 b64token
+_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)")
+BASE_SCOPE = "inventory:read"  # what discovery (initialize, tools/list) is challenged with
+MAX_BODY = 1024 * 1024
+UNKNOWN = "unknown"
+_LABELLED_METHODS = {"initialize", "ping", "tools/list", "resources/list", "prompts/list"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    client_id: str
+    scopes: frozenset[str]
+
+
+class Refused(Exception):
+    """The request is refused with ``response``; ``client_id`` is who the ledger blames."""
+
+    def __init__(self, response: Response, client_id: str = UNKNOWN) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+        self.client_id = client_id
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a request asks for: the scopes it needs and the labels it is counted under."""
+
+    needed: frozenset[str]
+    labels: tuple[str, ...]
+
+
+def inspect_body(body: bytes, tool_scopes: dict[str, str]) -> Call:
+    """Read the JSON-RPC message(s) without trusting them; the SDK validates them later."""
+    try:
+        parsed: Any = json.loads(body)
+    except ValueError:
+        return Call(frozenset(), ("other",))
+    messages = parsed if isinstance(parsed, list) else [parsed]
+    needed: set[str] = set()
+    labels: list[str] = []
+    for message in messages:
+        method = message.get("method") if isinstance(message, dict) else None
+        if not isinstance(method, str) or method.startswith("notifications/"):
+            continue
+        if method == "tools/call":
+            params = message.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
+            if isinstance(name, str) and name in tool_scopes:
+                needed.add(tool_scopes[name])
+                labels.append(name)
+            else:
+                labels.append("tools/call:unknown")  # bounded label set: no free text
+        else:
+            labels.append(method if method in _LABELLED_METHODS else "other")
+    return Call(frozenset(needed), tuple(labels))
+
+
+class Gate:
+    """ASGI middleware guarding ``settings.path``; everything else passes straight through."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: McpSettings,
+        tokens: TokenValidator,
+        api_keys: ApiKeys,
+        ledger: ToolLedger,
+        tool_scopes: dict[str, str],
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.tokens = tokens
+        self.api_keys = api_keys
+        self.ledger = ledger
+        self.tool_scopes = tool_scopes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.settings.path.rstrip("/"):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            # Stateless JSON mode: no server-to-client SSE stream and no session to delete.
+            # The MCP transport spec allows 405 for GET; clients then just POST.
+            await _send(Response(status_code=405, headers={"Allow": "POST"}), scope, receive, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            too_large = _problem(413, "Request too large", "The body exceeds 1 MiB.")
+            await _send(too_large, scope, receive, send)
+            return
+        call = inspect_body(body, self.tool_scopes)
+        try:
+            principal = await self._authorize(scope, call)
+        except Refused as refused:
+            self._record(refused.client_id, call, accepted=False)
+            await _send(refused.response, scope, receive, send)
+            return
+        self._record(principal.client_id, call, accepted=True)
+        scope = dict(scope)
+        scope["state"] = {**scope.get("state", {}), "principal": principal}
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _authorize(self, scope: Scope, call: Call) -> Principal:
+        """Return the caller, or raise ``Refused`` with the exact answer to send."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        wanted = " ".join(sorted(call.needed)) or BASE_SCOPE
+        if b"access_token=" in scope.get("query_string", b""):
+            # OAuth 2.1 §5.2: no tokens in the query string; they end up in logs.
+            description = "Send the token in the Authorization header."
+            raise Refused(self._oauth(400, "invalid_request", description, wanted))
+        authorization = headers.get("authorization")
+        if authorization is not None and authorization[:7].lower() == "bearer ":
+            match = _BEARER.fullmatch(authorization)
+            if not match:
+                description = "Malformed Authorization header."
+                raise Refused(self._oauth(400, "invalid_request", description, wanted))
+            try:
+                # On the event loop, not in a thread: a token seen before is a dict lookup and
+                # a new one a signature check; only a JWKS refetch (unknown kid, at most once
+                # per cooldown) waits on the network. A thread hop per call cost ~1 ms of CPU
+                # per tools/call here, more than everything else together (docs/decisions.md).
+                claims = self.tokens.validate(match.group(1))
+            except InvalidToken as exc:
+                raise Refused(self._oauth(401, "invalid_token", str(exc), wanted)) from None
+            missing = call.needed - claims.scopes
+            if missing:
+                # Held plus needed: a client that requests exactly the challenged scope keeps
+                # what it already had (issue 10: SDK 1.x does that).
+                union = " ".join(sorted(claims.scopes | call.needed))
+                description = f"This tool needs the {' '.join(sorted(missing))} scope."
+                response = self._oauth(403, "insufficient_scope", description, union)
+                raise Refused(response, claims.client_id)
+            return Principal(claims.client_id, claims.scopes)
+        if "x-api-key" in headers:
+            key = self.api_keys.verify(headers["x-api-key"])
+            raise Refused(self._key_refused(wanted), key.client_id if key else UNKNOWN)
+        response = _problem(
+            401,
+            "Authentication required",
+            "Send Authorization: Bearer <token> (see the resource metadata).",
+        )
+        response.headers["WWW-Authenticate"] = self._challenge(None, wanted)
+        raise Refused(response)
+
+    def _record(self, client_id: str, call: Call, accepted: bool) -> None:
+        outcome = "accepted" if accepted else "refused"
+        # A notification alone (notifications/initialized) is no call worth counting,
+        # unless it was refused.
+        for label in call.labels or (() if accepted else ("other",)):
+            self.ledger.record(client_id, label, outcome)
+            metrics.MCP_CALLS.labels(client_id=client_id, tool=label, outcome=outcome).inc()
+
+    def _challenge(self, error: str | None, scope: str) -> str:
+        params = [f'error="{error}"'] if error else []
+        params += [f'scope="{scope}"', f'resource_metadata="{self.settings.resource_metadata_url}"']
+        return "Bearer " + ", ".join(params)
+
+    def _oauth(self, status: int, error: str, description: str, scope: str) -> Response:
+        response = JSONResponse({"error": error, "error_description": description}, status)
+        response.headers["WWW-Authenticate"] = self._challenge(error, scope)
+        return response
+
+    def _key_refused(self, scope: str) -> Response:
+        settings = self.settings
+        response = _problem(
+            401,
+            "MCP needs an OAuth access token",
+            "API keys are never accepted by the MCP server: the MCP authorization spec requires "
+            f"OAuth 2.1. Get an access token with the client-credentials grant from "
+            f"{settings.issuer} for resource {settings.resource} (discoverable from "
+            f"{settings.resource_metadata_url}) and send it as Authorization: Bearer <token>.",
+            authorization_servers=[settings.issuer],
+            resource=settings.resource,
+            resource_metadata=settings.resource_metadata_url,
+        )
+        response.headers["WWW-Authenticate"] = self._challenge(None, scope)
+        return response
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status, media_type="application/problem+json")
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Hand the SDK the body the gate already read, then the real channel."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+async def _send(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    await response(scope, receive, send)

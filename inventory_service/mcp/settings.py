@@ -1,0 +1,79 @@
+"""Settings of the MCP server, read once from ``INVENTORY_MCP_*`` environment variables.
+
+The issuer and the data dir fall back to the REST API's ``INVENTORY_ISSUER`` and
+``INVENTORY_DATA_DIR``: the two processes share the SQLite file and trust the same AS, so
+one environment file can configure both. The resource (the MCP URL, which tokens must carry
+as ``aud``) has no fallback: it is a different resource from the REST API on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..config import PREFIX, ConfigError, _int, _url
+
+
+@dataclass(frozen=True)
+class McpSettings:
+    issuer: str
+    resource: str  # the MCP endpoint URL, e.g. http://127.0.0.1:9003/mcp
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 9003
+    allowed_hosts: tuple[str, ...] = ()
+    jwt_leeway: int = 30
+    jwks_cooldown: int = 10
+    token_cache_size: int = 10_000
+    log_level: str = "INFO"
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.resource).path or "/"
+
+    @property
+    def resource_metadata_path(self) -> str:
+        """RFC 9728 §3.1: the well-known suffix goes between host and path."""
+        return "/.well-known/oauth-protected-resource" + self.path.rstrip("/")
+
+    @property
+    def resource_metadata_url(self) -> str:
+        parts = urlsplit(self.resource)
+        return f"{parts.scheme}://{parts.netloc}{self.resource_metadata_path}"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> McpSettings:
+        raw: dict[str, Any] = {
+            k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
+        }
+        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        if not raw.get("mcp_resource"):
+            raise ConfigError(
+                f"{PREFIX}MCP_RESOURCE is required: the MCP URL, e.g. http://127.0.0.1:9003/mcp"
+            )
+        resource = _url(raw, "mcp_resource")
+        if not urlsplit(resource).path.strip("/"):
+            raise ConfigError(f"{PREFIX}MCP_RESOURCE must name the MCP path, e.g. .../mcp")
+        if not raw.get("mcp_issuer") and raw.get("issuer"):
+            raw["mcp_issuer"] = raw["issuer"]
+        if not raw.get("mcp_issuer"):
+            raise ConfigError(f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer")
+        hosts = raw.get("mcp_allowed_hosts") or urlsplit(resource).netloc
+        return cls(
+            issuer=_url(raw, "mcp_issuer"),
+            resource=resource,
+            data_dir=Path(
+                raw.get("mcp_data_dir") or raw.get("data_dir") or ".data/inventory_service"
+            ),
+            host=str(raw.get("mcp_host", cls.host)),
+            port=_int(raw, "mcp_port", cls.port, 1, 65535),
+            allowed_hosts=tuple(h.strip() for h in str(hosts).split(",") if h.strip()),
+            jwt_leeway=_int(raw, "mcp_jwt_leeway", cls.jwt_leeway, 0, 300),
+            jwks_cooldown=_int(raw, "mcp_jwks_cooldown", cls.jwks_cooldown, 0, 3600),
+            token_cache_size=_int(raw, "mcp_token_cache_size", cls.token_cache_size, 0, 1_000_000),
+            log_level=str(raw.get("mcp_log_level", raw.get("log_level", cls.log_level))).upper(),
+        )

@@ -1,0 +1,65 @@
+"""The newest SDK 1.x client works too: the same agent, in a throw-away venv with mcp 1.x.
+
+The venv holds only ``mcp==SDK1`` and its dependencies (no project code: the agent runs from
+the checkout). It is built with the project venv's pip into ``.venv/throwaway/`` and reused
+while it imports the right version: ~18 s the first time, nothing after; ``make install``
+recreates ``.venv`` and with it this cache. SDK 1.x is what forces the AS to accept the
+``aud`` = ``http://host:port/`` form of private_key_jwt (see docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_mcp_agent import TOOLS, result_of, run_agent
+from tests.support.mcp import start_mcp_stack
+from tests.support.processes import ROOT
+
+SDK1 = "1.30.0"
+
+
+def sdk1_python() -> str:
+    venv = ROOT / ".venv" / "throwaway" / f"mcp-{SDK1}"
+    python = venv / "bin" / "python"
+    probe = [str(python), "-c", "import importlib.metadata as m; print(m.version('mcp'))"]
+    if python.exists():
+        done = subprocess.run(probe, capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip() == SDK1:
+            return str(python)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True)  # fmt: skip
+    pip = Path(sys.executable).with_name("pip")
+    subprocess.run(
+        [str(pip), "--python", str(python), "install", "--quiet", f"mcp=={SDK1}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert subprocess.run(probe, capture_output=True, text=True).stdout.strip() == SDK1
+    return str(python)
+
+
+@pytest.fixture(scope="module")
+def python1():
+    return sdk1_python()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    started = []
+    try:
+        yield start_mcp_stack(tmp_path_factory.mktemp("mcp1"), started)
+    finally:
+        for service in started:
+            service.stop()
+
+
+@pytest.mark.parametrize("client_id", ["inventory-agent", "inventory-agent-jwt"])
+def test_sdk1_agent_lists_tools_and_reserves_with_no_workaround(stack, python1, client_id):
+    out = run_agent(stack, "--order-id", f"sdk1-{client_id}", client_id=client_id, python=python1)
+    result = result_of(out)
+    assert result["tools"] == TOOLS
+    assert result["reserve_stock"]["created"] is True
+    # 1.x requests the challenged scope verbatim; held plus needed keeps its read scope.
+    assert 'scope="inventory:read inventory:write"' in out.stdout
