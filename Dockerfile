@@ -23,7 +23,7 @@ COPY scripts /app/scripts
 # named volumes mounted there inherit that ownership (certificates themselves are made at
 # run time by the bootstrap service, never baked in).
 RUN useradd --system --uid 10001 --home-dir /app app \
- && mkdir -p /data/auth /data/inventory /data/order /secrets/order /secrets/demo /certs \
+ && mkdir -p /data/auth /data/inventory /data/order /secrets/order /secrets/inventory /secrets/demo /certs \
  && chown -R app:app /data /secrets /certs \
- && chmod 700 /secrets/order /secrets/demo
+ && chmod 700 /secrets/order /secrets/inventory /secrets/demo
 USER app

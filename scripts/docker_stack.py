@@ -47,7 +47,7 @@ class DockerStack:
         "order_service": "https://127.0.0.1:8445",
         "inventory_service.mcp": "https://127.0.0.1:8446",
     }
-    mcp_resource = "http://mcp:9003/mcp"
+    mcp_resource = "https://mcp.localhost:8446/mcp"
 
     def run_agent(self, *args: str) -> subprocess.CompletedProcess:
         """The SDK agent inside the compose network (it must reach auth and mcp by name)."""
