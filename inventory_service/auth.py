@@ -209,7 +209,7 @@ class Authenticator:
             return
         self.ledger.record(client_id, method, outcome)
         if self.usage_detail:
-            self.usage_detail.record_decision(method, outcome)
+            self.usage_detail.record_decision(client_id, method, outcome)
         metrics.AUTH_REQUESTS.labels(client_id=client_id, method=method, outcome=outcome).inc()
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .cutoff import parse_duration, parse_instant
 from .key_scan import KeyScanner
@@ -46,6 +47,7 @@ def _ext(name: str):
 
 
 @click.command("scan")
+@with_appcontext
 @click.argument("paths", nargs=-1)
 @click.option("--env", "scan_env", is_flag=True, help="Also scan this process's environment.")
 @click.option(
@@ -85,6 +87,7 @@ def scan(paths, scan_env, logs, as_json):
 
 
 @click.command("audit")
+@with_appcontext
 @click.option("--window", type=Window(), default=DEFAULT_WINDOW, show_default="30d")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def audit_keys(window, as_json):
@@ -120,6 +123,7 @@ def audit_keys(window, as_json):
 
 
 @click.command("purge")
+@with_appcontext
 @click.option(
     "--unused-for",
     type=Window(),
@@ -145,6 +149,7 @@ def purge(unused_for, force):
 
 
 @click.command("extend-sunset")
+@with_appcontext
 @click.argument("until")
 @click.option("--reason", required=True, help="Why: kept with the extension.")
 def extend_sunset(until, reason):

@@ -11,7 +11,6 @@ after a flip is red, whatever the flip was meant to do.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,12 +21,16 @@ REFUSED_RECENT = 300
 
 def snapshot(ext: Mapping[str, Any], now: float | None = None) -> dict:
     """Everything the dashboard shows, as plain data (the JSON endpoint returns it as is)."""
-    now = int(time.time() if now is None else now)
+    now = int(ext["usage_detail"].clock() if now is None else now)
     modes, cutoff, purge = ext["auth_modes"], ext["cutoff"], ext["purge"]
     settings = ext["authenticator"].settings
     keys = [k for k in ext["api_keys"].list() if not k["revoked"]]
     uses = ext["usage_detail"].uses()
-    clients = [_client(row, modes, keys, uses, now) for row in ext["ledger"].usage()]
+    last = ext["usage_detail"].last_decisions()
+    clients = [
+        _client(row, modes, keys, uses, last.get(row["client_id"], {}), now)
+        for row in ext["ledger"].usage()
+    ]
     last_purge = purge.last()
     sunset = cutoff.status()
     return {
@@ -45,7 +48,9 @@ def snapshot(ext: Mapping[str, Any], now: float | None = None) -> dict:
     }
 
 
-def _client(row: dict, modes, keys: list[dict], uses: list[dict], now: int) -> dict:
+def _client(
+    row: dict, modes, keys: list[dict], uses: list[dict], last: dict[str, float], now: int
+) -> dict:
     client_id = row["client_id"]
     key = row.get("api_key") or {}
     token = row.get("token") or {}
@@ -54,11 +59,11 @@ def _client(row: dict, modes, keys: list[dict], uses: list[dict], now: int) -> d
     granted = {s for k in keys if k["client_id"] == client_id for s in k["scopes"].split()}
     granted |= {s for u in mine if u["method"] == "token" for s in u["granted"].split()}
     used = {u["scope"] for u in mine if u["last_seen"] >= now - DEFAULT_WINDOW}
-    last_accepted = max(key.get("last_accepted") or 0, token.get("last_accepted") or 0)
-    last_refused = max(_last_refused(key), _last_refused(token))
+    last_accepted, last_refused = last.get("accepted", 0.0), last.get("refused", 0.0)
     last_key, last_token = key.get("last_accepted") or 0, token.get("last_accepted") or 0
     still_on_keys = last_key > 0 and last_key >= last_token
-    refused_now = last_refused > last_accepted and last_refused >= now - REFUSED_RECENT
+    # A tie (same millisecond) counts as refused: red errs on the side of looking.
+    refused_now = 0 < last_refused >= last_accepted and last_refused >= now - REFUSED_RECENT
     if refused_now:
         state, words = "refused", "being refused right now"
     elif still_on_keys and mode != "token_only":
@@ -84,13 +89,6 @@ def _client(row: dict, modes, keys: list[dict], uses: list[dict], now: int) -> d
         "still_on_keys": still_on_keys,
         "breaks_on_token_only": still_on_keys and mode != "token_only",
     }
-
-
-def _last_refused(method: dict) -> int:
-    """The ledger keeps, per method, the latest call of any outcome and the latest accepted
-    one; when the latest call is later than the latest accepted one, it was a refusal."""
-    last_seen, last_accepted = method.get("last_seen") or 0, method.get("last_accepted") or 0
-    return last_seen if method.get("refused") and last_seen > last_accepted else 0
 
 
 def _phase(mode: str, pinned: dict[str, str], sunset: dict, purge: dict | None, keys: list) -> dict:

@@ -4,9 +4,12 @@ The usage ledger (``ledger.py``) answers "who still calls with a key". Right-siz
 (step 2 of the migration) needs more: for each client and credential kind — and for API
 keys, each key — which endpoints it called, which scope each call needed, how often and
 when last, plus the scopes its credential carried. The migration curve on the dashboard
-needs key vs token calls per minute. Both are kept here, in their own tables, fed from the
-same place as the ledger (``auth.require``) and folded in the same way: counted in memory
-per worker, written by a background thread every ``FLUSH_INTERVAL`` seconds.
+needs key vs token calls per minute, and its red "being refused right now" needs each
+client's latest accepted and latest refused call to the millisecond (the ledger keeps
+seconds, too coarse to order a refusal and an acceptance made in the same second). All of
+it is kept here, in its own tables, fed from the same place as the ledger (``auth.py``)
+and folded in the same way: counted in memory per worker, written by a background thread
+every ``FLUSH_INTERVAL`` seconds.
 
 Demo shortcut: the per-minute series keeps one day (``SERIES_KEEP``); a real deployment
 would leave time series to Prometheus (``inventory_auth_requests_total`` has the same data).
@@ -44,6 +47,12 @@ CREATE TABLE IF NOT EXISTS auth_usage_minutes (
     count   INTEGER NOT NULL,
     PRIMARY KEY (minute, method, outcome)
 );
+CREATE TABLE IF NOT EXISTS auth_last_decision (
+    client_id TEXT NOT NULL,
+    outcome   TEXT NOT NULL,           -- accepted | refused
+    at        REAL NOT NULL,           -- sub-second, so "refused after accepted" is exact
+    PRIMARY KEY (client_id, outcome)
+);
 """
 
 
@@ -55,6 +64,7 @@ class UsageDetail:
         self._lock = threading.Lock()
         self._uses: dict[tuple[str, str, str, str, str], list] = {}
         self._minutes: dict[tuple[int, str, str], int] = defaultdict(int)
+        self._last: dict[tuple[str, str], float] = {}
         self._thread: threading.Thread | None = None
         atexit.register(self.flush)
 
@@ -78,11 +88,13 @@ class UsageDetail:
             entry[2] = " ".join(sorted(granted))
             self._start()
 
-    def record_decision(self, method: str, outcome: str) -> None:
-        """Any decision, accepted or refused, for the per-minute migration curve."""
-        now = int(self.clock())
+    def record_decision(self, client_id: str, method: str, outcome: str) -> None:
+        """Any decision, accepted or refused: the per-minute curve and the client's latest."""
+        at = self.clock()
+        now = int(at)
         with self._lock:
             self._minutes[(now - now % 60, method, outcome)] += 1
+            self._last[(client_id, outcome)] = at
             self._start()
 
     def _start(self) -> None:
@@ -99,7 +111,8 @@ class UsageDetail:
         with self._lock:
             uses, self._uses = self._uses, {}
             minutes, self._minutes = self._minutes, defaultdict(int)
-        if not uses and not minutes:
+            last, self._last = self._last, {}
+        if not uses and not minutes and not last:
             return
         with self.db.transaction() as conn:
             conn.executemany(
@@ -122,6 +135,11 @@ class UsageDetail:
                 " DO UPDATE SET count = count + excluded.count",
                 [(*key, count) for key, count in minutes.items()],
             )
+            conn.executemany(
+                "INSERT INTO auth_last_decision VALUES (?, ?, ?) ON CONFLICT (client_id, outcome)"
+                " DO UPDATE SET at = MAX(at, excluded.at)",
+                [(*key, at) for key, at in last.items()],
+            )
             conn.execute(
                 "DELETE FROM auth_usage_minutes WHERE minute < ?",
                 (int(self.clock()) - SERIES_KEEP,),
@@ -136,6 +154,14 @@ class UsageDetail:
             "SELECT * FROM auth_usage_detail ORDER BY client_id, method, key_id, endpoint"
         )
         return [dict(row) for row in rows]
+
+    def last_decisions(self) -> dict[str, dict[str, float]]:
+        """Per client: ``{"accepted": t, "refused": t}`` (unix time, sub-second), as known."""
+        self.flush()
+        found: dict[str, dict[str, float]] = {}
+        for row in self.db.connection().execute("SELECT * FROM auth_last_decision"):
+            found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
+        return found
 
     def per_minute(self, minutes: int = 60) -> dict[str, list[int]]:
         """Calls per minute over the last ``minutes`` minutes (oldest first), by kind:
