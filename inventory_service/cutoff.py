@@ -17,6 +17,7 @@ Demo shortcut: ISO 8601 durations are parsed here for the subset a schedule need
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ class Cutoff:
         self.brownouts = brownouts
         self.migration_docs_url = migration_docs_url
         self.clock = clock
+        self._local = threading.local()
         db.connection().executescript(SCHEMA)
 
     def now(self) -> datetime:
@@ -146,15 +148,19 @@ class Cutoff:
     # -- extensions --------------------------------------------------------------------------
 
     def extended_until(self) -> datetime | None:
-        row = (
-            self.db.connection()
-            .execute(
+        """The latest extension, re-read only when the database changed (``PRAGMA
+        data_version``, as ``flags.py`` does): every key response asks, for its header."""
+        conn = self.db.connection()
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        local = self._local
+        if getattr(local, "version", None) != version:
+            row = conn.execute(
                 "SELECT until FROM api_key_sunset_extensions ORDER BY created_at DESC, rowid DESC"
                 " LIMIT 1"
-            )
-            .fetchone()
-        )
-        return datetime.fromtimestamp(row["until"], UTC) if row else None
+            ).fetchone()
+            local.extended = datetime.fromtimestamp(row["until"], UTC) if row else None
+            local.version = version
+        return local.extended
 
     def extend(self, until: datetime, reason: str) -> None:
         if self.sunset is None:
@@ -166,6 +172,7 @@ class Cutoff:
                 "INSERT INTO api_key_sunset_extensions VALUES (?, ?, ?)",
                 (int(until.timestamp()), reason, int(self.clock())),
             )
+        self._local.version = None  # a connection's own commits leave data_version as it was
 
     def effective_sunset(self) -> datetime | None:
         """The configured sunset, or a later extension of it."""
@@ -177,7 +184,12 @@ class Cutoff:
     def sunset_http_date(self) -> str | None:
         """For the RFC 8594 ``Sunset`` header: the date keys will really stop working."""
         effective = self.effective_sunset()
-        return format_datetime(effective, usegmt=True) if effective else None
+        if effective is None:
+            return None
+        if getattr(self._local, "http_for", None) != effective:
+            self._local.http_date = format_datetime(effective, usegmt=True)
+            self._local.http_for = effective
+        return self._local.http_date
 
     # -- what the dashboard and the migration page show --------------------------------------
 
