@@ -18,18 +18,21 @@ from flask import Flask, g, request
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``INVENTORY_*`` environment, then ``config`` overrides."""
-    from . import admin, cli, errors, routes
+    from . import admin, cli, cockpit_routes, errors, routes
     from .api_keys import ApiKeys
     from .auth import Authenticator, deprecation_headers
     from .config import Settings
+    from .cutoff import Cutoff, parse_brownouts
     from .db import DB_FILE, Database
     from .flags import AuthModes
     from .introspection import Introspector
     from .ledger import Ledger, ToolLedger
     from .private_files import private_database
+    from .purge import Purge
     from .security_headers import secure_html
     from .stock import Stock
     from .tokens import TokenValidator
+    from .usage_detail import UsageDetail
 
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
@@ -48,18 +51,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings.max_token_lifetime,
     )
     api_keys = ApiKeys(db)
+    usage_detail = UsageDetail(db)
+    cutoff = Cutoff(
+        db,
+        settings.api_key_sunset,
+        parse_brownouts(settings.api_key_brownouts),
+        settings.migration_docs_url,
+    )
     app.extensions.update(
         stock=Stock(db),
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
         tool_ledger=ToolLedger(db),  # written by the MCP server process, read here
+        usage_detail=usage_detail,
+        cutoff=cutoff,
+        purge=Purge(db, ledger),
         authenticator=Authenticator(
-            settings, tokens, api_keys, modes, ledger, Introspector(settings)
+            settings, tokens, api_keys, modes, ledger, Introspector(settings), usage_detail, cutoff
         ),
     )
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(cockpit_routes.bp)
     app.after_request(deprecation_headers)
     app.after_request(secure_html)
     app.before_request(_start_timer)

@@ -7,9 +7,7 @@ which the local demo does so a workshop can open it in a browser.
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 
 from .auth import require
 from .config import AUTH_MODES
@@ -82,13 +80,9 @@ def dashboard():
 
 
 def _render_dashboard():
-    return render_template(
-        "dashboard.html",
-        global_mode=_modes().global_mode(),
-        rows=_usage_rows(),
-        mcp_rows=current_app.extensions["tool_ledger"].usage(),
-        now=int(time.time()),
-    )
+    from .cockpit_routes import render_dashboard  # the projector cockpit (issue 12)
+
+    return render_dashboard()
 
 
 def _usage_rows() -> list[dict]:

@@ -28,11 +28,13 @@ from flask import Response, current_app, g, jsonify, request
 from . import metrics
 from .api_keys import ApiKeys
 from .config import Settings
+from .cutoff import Cutoff
 from .errors import problem
 from .flags import AuthModes, accepts
 from .introspection import IntrospectionUnavailable, Introspector
 from .ledger import Ledger
 from .tokens import InvalidToken, TokenValidator
+from .usage_detail import UsageDetail
 
 # RFC 6750 §2.1 b64token
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)")
@@ -44,6 +46,7 @@ class Principal:
     client_id: str
     method: str  # "token" or "api_key"
     scopes: frozenset[str]
+    key_id: str = ""  # the API key's id; "" for tokens
 
 
 class Denied(Exception):
@@ -62,6 +65,8 @@ class Authenticator:
     modes: AuthModes
     ledger: Ledger
     introspector: Introspector
+    usage_detail: UsageDetail | None = None  # scopes/endpoints used (issue 12)
+    cutoff: Cutoff | None = None  # sunset and brownouts (issue 12)
 
     # -- challenges ------------------------------------------------------------------------
 
@@ -83,9 +88,9 @@ class Authenticator:
         return response
 
     def _key_refused(
-        self, status: int, title: str, detail: str, mode: str | None = None
+        self, status: int, title: str, detail: str, mode: str | None = None, **more: str
     ) -> Response:
-        extra = {"migration_docs": self.settings.migration_docs_url}
+        extra = {"migration_docs": self.settings.migration_docs_url, **more}
         if mode:
             extra["auth_mode"] = mode
         response = problem(status, title, detail, **extra)
@@ -204,6 +209,13 @@ class Authenticator:
             raise Denied(
                 self._key_refused(401, "API key refused", detail, mode), key.client_id, "api_key"
             )
+        refusal = self.cutoff.refusal() if self.cutoff else None
+        if refusal:  # past the sunset, or inside a brownout window (cutoff.py)
+            raise Denied(
+                self._key_refused(401, refusal.title, refusal.detail, **refusal.extra),
+                key.client_id,
+                "api_key",
+            )
         if scope not in key.scopes:
             response = problem(
                 403,
@@ -212,12 +224,14 @@ class Authenticator:
                 required_scope=scope,
             )
             raise Denied(response, key.client_id, "api_key")
-        return Principal(key.client_id, "api_key", key.scopes)
+        return Principal(key.client_id, "api_key", key.scopes, key.key_id)
 
     def record(self, client_id: str, method: str, outcome: str) -> None:
         if method == "none":
             return
         self.ledger.record(client_id, method, outcome)
+        if self.usage_detail:
+            self.usage_detail.record_decision(client_id, method, outcome)
         metrics.AUTH_REQUESTS.labels(client_id=client_id, method=method, outcome=outcome).inc()
 
 
@@ -231,8 +245,9 @@ def deprecation_headers(response: Response) -> Response:
     settings: Settings = current_app.extensions["authenticator"].settings
     response.headers["Deprecation"] = f"@{since}"
     links = [f'<{settings.migration_docs_url}>; rel="deprecation"; type="text/html"']
-    if settings.api_key_sunset:
-        response.headers["Sunset"] = settings.api_key_sunset
+    sunset = current_app.extensions["cutoff"].sunset_http_date()  # an extension moves it
+    if sunset:
+        response.headers["Sunset"] = sunset
         links.append(f'<{settings.migration_docs_url}>; rel="sunset"; type="text/html"')
     response.headers["Link"] = ", ".join(links)
     return response
@@ -254,6 +269,15 @@ def require(scope: str, admin: bool = False) -> Callable:
             g.principal = principal
             g.client_id, g.auth_method = principal.client_id, principal.method
             auth.record(principal.client_id, principal.method, "accepted")
+            if auth.usage_detail:
+                auth.usage_detail.record_use(
+                    principal.client_id,
+                    principal.method,
+                    principal.key_id,
+                    f"{request.method} {request.url_rule.rule}",
+                    scope,
+                    principal.scopes,
+                )
             return view(*args, **kwargs)
 
         return wrapper

@@ -74,5 +74,8 @@ def show_mode():
 
 
 def register(app: Flask) -> None:
+    from .cli_cockpit import add_to
+
+    add_to(api_keys)  # scan, audit, purge, extend-sunset
     for group in (stock, api_keys, auth_mode):
         app.cli.add_command(group)

@@ -35,6 +35,7 @@ class Settings:
     threads: int = 4
     auth_mode: str = "dual"
     api_key_sunset: str | None = None  # an IMF-fixdate, as RFC 8594 sends it
+    api_key_brownouts: str = ""  # ISO 8601 intervals, see cutoff.py
     migration_docs_url: str = ""
     jwt_leeway: int = 30
     jwks_cooldown: int = 10
@@ -72,6 +73,7 @@ class Settings:
             threads=_int(raw, "threads", cls.threads, 1, 64),
             auth_mode=_auth_mode(raw.get("auth_mode", cls.auth_mode)),
             api_key_sunset=_sunset(raw.get("api_key_sunset")),
+            api_key_brownouts=_brownouts(raw.get("api_key_brownouts")),
             migration_docs_url=str(
                 raw.get("migration_docs_url") or f"{resource.rstrip('/')}/docs/migration"
             ),
@@ -157,3 +159,16 @@ def _sunset(value: Any) -> str | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return format_datetime(when.astimezone(UTC), usegmt=True)
+
+
+def _brownouts(value: Any) -> str:
+    from .cutoff import parse_brownouts
+
+    try:
+        parse_brownouts(str(value or ""))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{PREFIX}API_KEY_BROWNOUTS must be ISO 8601 intervals such as"
+            f" 2027-05-04T14:00Z/PT1H, comma-separated: {exc}"
+        ) from None
+    return str(value or "")

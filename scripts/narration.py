@@ -140,12 +140,16 @@ class Narrator:
 
     def run(self) -> None:
         self.console.rule(f"[bold]API keys → OAuth 2.1 client credentials[/] ({self.rt.label})")
+        from . import narration_cockpit as cockpit  # issue 12: scan, audit, brownout, purge
+
         self.phase_0()
         self.phase_1()
         self.phase_2()
+        cockpit.before_cutoff(self)
         self.phase_3()
         McpChapter(self).run()
         self.lessons()
+        cockpit.phase_4(self)
         self.finish()
 
     def phase_0(self) -> None:

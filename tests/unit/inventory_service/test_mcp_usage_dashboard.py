@@ -35,4 +35,4 @@ def test_the_dashboard_shows_mcp_tool_calls(settings, issuer):
     record_mcp_calls(settings)
     html = api.get("/admin/dashboard").get_data(as_text=True)
     assert "<td><code>readonly-agent</code></td><td><code>reserve_stock</code></td>" in html
-    assert '<span class="bad">2</span>' in html
+    assert '<span class="state refused">2</span>' in html
