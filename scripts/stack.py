@@ -33,6 +33,7 @@ PORTS = {
     "inventory_service.mcp": 9003,  # the MCP server, on Inventory's data (issue 10)
 }
 SUNSET = "2027-06-30"
+SINGLE_PROCESS = {"inventory_service.mcp"}  # uvicorn, not a gunicorn master with workers
 
 
 class StackError(RuntimeError):
@@ -200,7 +201,10 @@ class LocalStack:
 
         One healthy worker is not enough: if a sibling then fails to boot, gunicorn halts
         the whole service, and a "the stack is up" printed before that would be a lie.
+        The MCP server is one uvicorn process with no workers: healthy means ready.
         """
+        if package in SINGLE_PROCESS:
+            return True
         booted = {int(p.name) for p in (self.state / package / "workers").glob("[0-9]*")}
         alive = _children(master)
         return len(alive) >= self.workers and alive <= booted
@@ -333,7 +337,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
             "ORDER_SECRET": creds["client_secrets"]["order-service"],
             "READER_SECRET": creds["client_secrets"]["catalog-reader"],
             "ADMIN_SECRET": creds["client_secrets"]["platform-admin"],
-            "AGENT_CLIENT_SECRET": creds["agents"]["inventory-agent"]["client_secret"],
+            "AGENT_SECRET": creds["agents"]["inventory-agent"]["client_secret"],
         }
         for name, value in names.items():
             print(f"export {name}={shlex.quote(value)}")

@@ -80,7 +80,7 @@ def _pattern(line: str) -> re.Pattern:
             chunks.append(".*?")
         else:
             chunks.append(r"\d+" if token.isdigit() and len(token) >= 5 else re.escape(token))
-    return re.compile(r"\s*".join(chunks), flags=re.S)
+    return re.compile(r"\s*".join(chunks), flags=re.S | re.I)  # HTTP headers: any case
 
 
 def missing_lines(documented: str, actual: str) -> list[str]:
