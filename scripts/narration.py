@@ -147,9 +147,9 @@ class Narrator:
         self.phase_2()
         cockpit.before_cutoff(self)
         self.phase_3()
-        McpChapter(self).run()
         self.lessons()
         cockpit.phase_4(self)
+        McpChapter(self).run()  # issue 10: the story's own frame, an agent on tokens only
         self.finish()
 
     def phase_0(self) -> None:

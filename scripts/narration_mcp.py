@@ -35,7 +35,7 @@ class McpChapter:
 
     def run(self) -> None:
         self.n.phase(
-            "Phase 4 · an AI agent over MCP",
+            "Phase 5 · an AI agent over MCP",
             "The Inventory's operations as MCP tools (port 9003), protected like the API.\n"
             "The agent uses the official mcp SDK and knows only the MCP URL.",
         )
@@ -64,7 +64,7 @@ class McpChapter:
         self.read_only_agent()
         self.n.summary.append(
             (
-                "4 MCP agent",
+                "5 MCP agent",
                 "tokens only",
                 "agent discovered + reserved; key, REST token, read-only write refused",
             )

@@ -29,7 +29,7 @@ def test_the_mcp_chapter_shows_discovery_and_every_refusal(local_stack):
     narrator = Narrator(local_stack, Console(file=out, width=200, color_system=None))
     McpChapter(narrator).run()
     text = out.getvalue()
-    assert narrator.summary[-1][0] == "4 MCP agent"
+    assert narrator.summary[-1][0] == "5 MCP agent"
     assert "/.well-known/oauth-protected-resource/mcp" in text
     assert "✓ reporting-job's API key at /mcp: POST /mcp → 401" in text
     assert "✓ order-service's REST token at /mcp: POST /mcp → 401" in text
