@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .tls import ensure_certificates
@@ -57,27 +58,40 @@ def flask_cli(package: str, env: dict[str, str]) -> CliRunner:
 
 
 def create_credentials(auth_cli: CliRunner, inventory_cli: CliRunner, resource: str) -> dict:
-    """Register the demo's OAuth clients and API keys; return every secret, once."""
-    clients = {}
-    for client_id, scope in AS_CLIENTS.items():
-        out = auth_cli(
-            "clients",
-            "create",
-            client_id,
-            "--scope",
-            scope,
-            "--resource",
-            resource,
-            "--org",
-            "acme",
-        )
-        clients[client_id] = json.loads(out)["client_secret"]
-    keys = {}
-    for client_id, scope in API_KEYS.items():
-        keys[client_id] = json.loads(
-            inventory_cli("api-keys", "create", client_id, "--scope", scope)
-        )["api_key"]
-    return {"client_secrets": clients, "api_keys": keys}
+    """Register the demo's OAuth clients and API keys; return every secret, once.
+
+    Each call is a Python start-up, so the two services' CLIs run side by side; within one
+    service they stay one after another (one SQLite database, created by the first call).
+    """
+
+    def clients() -> dict[str, str]:
+        secrets_ = {}
+        for client_id, scope in AS_CLIENTS.items():
+            out = auth_cli(
+                "clients",
+                "create",
+                client_id,
+                "--scope",
+                scope,
+                "--resource",
+                resource,
+                "--org",
+                "acme",
+            )
+            secrets_[client_id] = json.loads(out)["client_secret"]
+        return secrets_
+
+    def keys() -> dict[str, str]:
+        return {
+            client_id: json.loads(inventory_cli("api-keys", "create", client_id, "--scope", scope))[
+                "api_key"
+            ]
+            for client_id, scope in API_KEYS.items()
+        }
+
+    with ThreadPoolExecutor(2) as pool:  # result() re-raises a failed CLI's SystemExit here
+        made_clients, made_keys = pool.submit(clients), pool.submit(keys)
+        return {"client_secrets": made_clients.result(), "api_keys": made_keys.result()}
 
 
 def write_private(path: Path, text: str) -> None:
