@@ -17,7 +17,11 @@ UV_VERSION=0.13.9 # the bootstrap pin; any uv on the PATH is used as it is
 say() { printf 'install: %s\n' "$*"; }
 
 with_pip() {
-    say "pip installs $LOCK (slower than uv; INSTALL_WITH=${INSTALL_WITH:-uv})"
+    if [[ ${INSTALL_WITH:-uv} == pip ]]; then
+        say "pip installs $LOCK (INSTALL_WITH=pip)"
+    else
+        say "pip installs $LOCK (uv could not be had or failed; pip is slower)"
+    fi
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -qq --upgrade pip
     "$VENV/bin/pip" install -qq -r "$LOCK"
@@ -39,9 +43,10 @@ find_uv() {
 
 with_uv() {
     [[ -x $VENV/bin/python ]] || "$PYTHON" -m venv --without-pip "$VENV" || return 1
-    local uv
+    local uv version
     uv=$(find_uv) || return 1
-    say "uv $("$uv" --version | cut -d' ' -f2) installs $LOCK"
+    version=$("$uv" --version) || return 1
+    say "${version% (*} installs $LOCK"
     # One call: the editable build of this project (setuptools in its own process, the slow
     # part) overlaps the download of the pinned wheels. The lock pins every dependency of ".".
     # --compile-bytecode, as pip does: otherwise every process start of the first `make demo`
