@@ -14,14 +14,11 @@ help: ## Show this help
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required; set PYTHON=python3.11")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.lock
-	@# -qq: setuptools' editable-install advice is noise here; errors still print.
-	$(BIN)/pip install -qq --no-deps -e .
+	@# uv when it can be had (PATH, or pinned from the index), else pip: scripts/install.sh
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/install.sh
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv with the locked dependencies
+install: $(STAMP) ## Create .venv with the locked dependencies (uv if possible, INSTALL_WITH=pip to force pip)
 
 lock: ## Re-pin requirements*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml -q --no-header --python-version 3.11 -o requirements.lock

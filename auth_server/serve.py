@@ -62,10 +62,12 @@ def main() -> None:
         "--workers", str(settings.workers),
         "--worker-class", "gthread",
         "--threads", str(settings.threads),
-        # gthread workers accept connections until worker_connections; at gunicorn's default
-        # (1000) one worker can take every keep-alive client while the other idles. Two per
-        # thread keeps load even across workers (measured in docs/performance.md).
-        "--worker-connections", str(settings.threads * 2),
+        # Keep-alive stays alive (docs/performance.md): gthread answers "Connection: close"
+        # once worker_connections - threads connections sit idle in keep-alive, so the
+        # former cap of two per thread closed 1-15 % of connections under steady load. Each
+        # worker now gets its own SO_REUSEPORT listener, so the kernel spreads connections
+        # across workers and worker_connections keeps gunicorn's default (1000).
+        "--reuse-port",
         "--graceful-timeout", "5",
         "--no-control-socket",
         "auth_server:create_app()",

@@ -4,7 +4,9 @@ Starts the three services as real gunicorn processes (the demo's worker counts) 
 ports under ``.bench/``, drives them with wrk (Debian's package; a Python keep-alive
 generator is the fallback, and the table says which ran), prints a table and writes
 ``.bench/results.json``. Client and server CPU seconds are reported next to each load so
-you can see the server, not the load generator, was the bottleneck.
+you can see the server, not the load generator, was the bottleneck; the server's CPU µs per
+request makes a regression visible in one number, and ``closes`` counts the responses that
+ended a keep-alive connection (``Connection: close``), which should never happen here.
 
 ``--tiny`` runs every measurement for a fraction of a second: the smoke test uses it to
 keep this script from rotting. Its numbers mean nothing.
@@ -52,6 +54,12 @@ class Load:
     client_cpu_s: float
     server_cpu_s: float
     generator: str
+    #: Responses that said ``Connection: close`` to a client that asked for keep-alive: each
+    #: one is a server-initiated close and a reconnect (docs/performance.md, keep-alive).
+    closes: int = 0
+    #: Server CPU (all processes of the service) per completed request: one number that
+    #: shows a regression whatever the machine's throughput that day.
+    server_cpu_us_per_request: float = 0.0
 
 
 # -- load generation ---------------------------------------------------------------------------
@@ -71,10 +79,27 @@ def _server_cpu(pgid: int) -> float:
     return total / ticks
 
 
+#: wrk counts the responses that close the connection; ``done`` prints the thread's count.
+_WRK_COUNT_CLOSES = """
+closes = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body)
+  local connection = headers["Connection"] or headers["connection"]
+  if connection and connection:lower() == "close" then closes = closes + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("closes") end
+  io.write(string.format("Connection-close responses: %d\\n", total))
+end
+"""
+
+
 def _wrk(
     url: str, method: str, headers: dict[str, str], body: str | None, seconds: float
 ) -> tuple[dict, float]:
-    lua = [f'wrk.method = "{method}"']
+    lua = [_WRK_COUNT_CLOSES, f'wrk.method = "{method}"']
     for name, value in headers.items():
         lua.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
     if body is not None:
@@ -105,6 +130,7 @@ def _wrk(
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    closes = re.search(r"Connection-close responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": latency("50"),
@@ -112,6 +138,7 @@ def _wrk(
         "requests": requests_done,
         "non_2xx": (int(non_2xx.group(1)) if non_2xx else 0)
         + (sum(map(int, errors.groups())) if errors else 0),
+        "closes": int(closes.group(1)),
     }, cpu
 
 
@@ -122,13 +149,14 @@ def _python_load(
     parts = urlsplit(url)
     latencies: list[float] = []
     bad = [0]
+    closes = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     cpu_before = time.process_time()
 
     def worker() -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        mine, errors = [], 0
+        mine, errors, closed = [], 0, 0
         while time.monotonic() < deadline:
             started = time.perf_counter()
             conn.request(method, parts.path, body=body, headers=headers)
@@ -136,10 +164,12 @@ def _python_load(
             response.read()
             mine.append(time.perf_counter() - started)
             errors += response.status >= 300
+            closed += response.will_close  # http.client reconnects on the next request
         conn.close()
         with lock:
             latencies.extend(mine)
             bad[0] += errors
+            closes[0] += closed
 
     threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
     start = time.monotonic()
@@ -155,6 +185,7 @@ def _python_load(
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
         "requests": len(latencies),
         "non_2xx": bad[0],
+        "closes": closes[0],
     }, time.process_time() - cpu_before
 
 
@@ -169,13 +200,15 @@ def load(stack: LocalStack, service: str, path: str, seconds: float, method: str
     generator = GENERATOR if GENERATOR != "auto" else "wrk" if shutil.which("wrk") else "python"
     runner = _wrk if generator == "wrk" else _python_load
     figures, client_cpu = runner(url, method, headers, body, seconds)
+    server_cpu = _server_cpu(pgid) - server_before
     if figures["non_2xx"]:
         raise SystemExit(f"bench: {figures['non_2xx']} failed requests to {method} {path}")
     return Load(
         **figures,
         client_cpu_s=round(client_cpu, 2),
-        server_cpu_s=round(_server_cpu(pgid) - server_before, 2),
+        server_cpu_s=round(server_cpu, 2),
         generator=generator,
+        server_cpu_us_per_request=round(server_cpu * 1e6 / max(1, figures["requests"])),
     )
 
 
@@ -247,6 +280,10 @@ class Bench:
         finally:
             stack.close()
         self.results["loads"] = {name: asdict(value) for name, value in self.loads.items()}
+        # Every load is steady (a fixed set of keep-alive clients), so any close is a regression.
+        self.results["server_closes_during_steady_loads"] = sum(
+            value.closes for value in self.loads.values()
+        )
         return self.results
 
     def flag_check(self) -> None:
@@ -427,6 +464,10 @@ class Bench:
             "ES256": self.loads["as_es256"].rps,
             "RS256": self.loads["as_rs256"].rps,
         }
+        self.results["as_server_cpu_us_per_token"] = {
+            "ES256": self.loads["as_es256"].server_cpu_us_per_request,
+            "RS256": self.loads["as_rs256"].server_cpu_us_per_request,
+        }
 
 
 def _flag_check_us(data_dir: Path, calls: int) -> float:
@@ -457,6 +498,8 @@ def report(results: dict, console: Console) -> None:
         ("mcp_vs_rest_token_throughput_ratio", "(MCP: 1 uvicorn process; REST: 2 workers)"),
         ("mcp_server_cpu_us_per_call", ""),
         ("rest_server_cpu_us_per_call", ""),
+        ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
+        ("as_server_cpu_us_per_token", "(ES256, RS256)"),
     ]
     table = Table(
         title=f"make bench — {results['cores']} cores, {results['connections']} connections"
@@ -475,12 +518,15 @@ def report(results: dict, console: Console) -> None:
         "requests",
         "client CPU s",
         "server CPU s",
+        "server CPU µs/req",
+        "closes",
         "generator",
     ):
         loads.add_column(column)
     for name, r in results["loads"].items():
         loads.add_row(name, f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["requests"]),
-                      str(r["client_cpu_s"]), str(r["server_cpu_s"]), r["generator"])  # fmt: skip
+                      str(r["client_cpu_s"]), str(r["server_cpu_s"]), str(r["server_cpu_us_per_request"]),
+                      str(r["closes"]), r["generator"])  # fmt: skip
     console.print(loads)
 
 

@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .tls import ensure_certificates
@@ -77,30 +78,41 @@ def create_credentials(
 
     With ``mcp_resource``, also the MCP agents; the private_key_jwt agent's key pair is
     written to ``key_dir`` (git-ignored) and only its public JWKS is registered at the AS.
+    Each call is a Python start-up, so the two services' CLIs run side by side; within one
+    service they stay one after another (one SQLite database, created by the first call).
     """
-    clients = {}
-    for client_id, scope in AS_CLIENTS.items():
-        out = auth_cli(
-            "clients",
-            "create",
-            client_id,
-            "--scope",
-            scope,
-            "--resource",
-            resource,
-            "--org",
-            "acme",
-        )
-        clients[client_id] = json.loads(out)["client_secret"]
-    keys = {}
-    for client_id, scope in API_KEYS.items():
-        keys[client_id] = json.loads(
-            inventory_cli("api-keys", "create", client_id, "--scope", scope)
-        )["api_key"]
-    creds: dict = {"client_secrets": clients, "api_keys": keys}
-    if mcp_resource and key_dir:
-        creds["agents"] = create_agents(auth_cli, mcp_resource, key_dir)
-    return creds
+
+    def clients() -> dict:
+        secrets_ = {}
+        for client_id, scope in AS_CLIENTS.items():
+            out = auth_cli(
+                "clients",
+                "create",
+                client_id,
+                "--scope",
+                scope,
+                "--resource",
+                resource,
+                "--org",
+                "acme",
+            )
+            secrets_[client_id] = json.loads(out)["client_secret"]
+        made: dict = {"client_secrets": secrets_}
+        if mcp_resource and key_dir:
+            made["agents"] = create_agents(auth_cli, mcp_resource, key_dir)
+        return made
+
+    def keys() -> dict[str, str]:
+        return {
+            client_id: json.loads(inventory_cli("api-keys", "create", client_id, "--scope", scope))[
+                "api_key"
+            ]
+            for client_id, scope in API_KEYS.items()
+        }
+
+    with ThreadPoolExecutor(2) as pool:  # result() re-raises a failed CLI's SystemExit here
+        made_clients, made_keys = pool.submit(clients), pool.submit(keys)
+        return {**made_clients.result(), "api_keys": made_keys.result()}
 
 
 def create_agents(auth_cli: CliRunner, mcp_resource: str, key_dir: Path) -> dict:

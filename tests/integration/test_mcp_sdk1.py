@@ -1,7 +1,7 @@
 """The newest SDK 1.x client works too: the same agent, in a throw-away venv with mcp 1.x.
 
 The venv holds only ``mcp==SDK1`` and its dependencies (no project code: the agent runs from
-the checkout). It is built with the project venv's pip into ``.venv/throwaway/`` and reused
+the checkout). It is built with the project's installer (uv or pip) into ``.venv/throwaway/`` and reused
 while it imports the right version: ~18 s the first time, nothing after; ``make install``
 recreates ``.venv`` and with it this cache. SDK 1.x is what forces the AS to accept the
 ``aud`` = ``http://host:port/`` form of private_key_jwt (see docs/decisions.md).
@@ -9,6 +9,7 @@ recreates ``.venv`` and with it this cache. SDK 1.x is what forces the AS to acc
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,13 +32,20 @@ def sdk1_python() -> str:
         if done.returncode == 0 and done.stdout.strip() == SDK1:
             return str(python)
     subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True)  # fmt: skip
-    pip = Path(sys.executable).with_name("pip")
-    subprocess.run(
-        [str(pip), "--python", str(python), "install", "--quiet", f"mcp=={SDK1}"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    install_into(python, f"mcp=={SDK1}")
     assert subprocess.run(probe, capture_output=True, text=True).stdout.strip() == SDK1
     return str(python)
+
+
+def install_into(python: Path, requirement: str) -> None:
+    """With the project's own installer (``make install``): uv when it made .venv, else pip."""
+    uv = Path(shutil.which("uv") or Path(sys.executable).with_name("uv"))
+    if uv.exists():
+        cmd = [str(uv), "pip", "install", "-q", "--python", str(python), requirement]
+    else:
+        pip = Path(sys.executable).with_name("pip")
+        cmd = [str(pip), "--python", str(python), "install", "--quiet", requirement]
+    subprocess.run(cmd, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
