@@ -11,19 +11,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import requests
 
-from tests.support.processes import ROOT, wait_until
+from tests.support.processes import ROOT, run_cli, wait_until
 
 from .conftest import RESOURCE, client_token
-
-
-def run(package_env, *args, package="inventory_service"):
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", package, *args],
-        env={**os.environ, **package_env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
 
 
 def test_the_audit_command_for_a_key_that_only_read_works_as_printed(
@@ -93,12 +83,15 @@ def test_scan_exit_status_gates_ci_and_the_key_never_reaches_the_output(
     key = inventory.api_key("reporting-job")
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "settings.py").write_text(f'INVENTORY_KEY = "{key}"\n')
-    found = run(
-        {**inventory.env, "STAGING_KEY": key}, "api-keys", "scan", "--env", str(tmp_path / "repo")
+    env = {**inventory.env, "STAGING_KEY": key}
+    found = run_cli(
+        "inventory_service", env, "api-keys", "scan", "--env", str(tmp_path / "repo"), check=False
     )
     assert found.returncode == 1
     assert "settings.py:1: live API key" in found.stdout and "env:STAGING_KEY" in found.stdout
     assert key not in found.stdout + found.stderr
     (tmp_path / "repo" / "settings.py").write_text('INVENTORY_KEY = os.environ["KEY"]\n')
-    clean = run(inventory.env, "api-keys", "scan", str(tmp_path / "repo"))
+    clean = run_cli(
+        "inventory_service", inventory.env, "api-keys", "scan", str(tmp_path / "repo"), check=False
+    )
     assert clean.returncode == 0 and "0 live key(s)" in clean.stdout

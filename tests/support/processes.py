@@ -34,15 +34,18 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, what: s
         time.sleep(interval)
 
 
-def run_cli(package: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    """``flask --app <package> ...`` with the service's environment; raises on failure."""
+def run_cli(
+    package: str, env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess:
+    """``flask --app <package> ...`` with the service's environment; raises on failure
+    unless ``check=False`` (for commands whose exit status is the point)."""
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", package, *args],
         env={**os.environ, **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        check=check,
     )
 
 
