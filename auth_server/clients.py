@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from .client_cache import ClientCache
 from .store import ClientRecord, Store
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,11 @@ class Registry:
     def __init__(self, store: Store, scopes_supported: tuple[str, ...]) -> None:
         self.store = store
         self.scopes_supported = scopes_supported
+        self._cache = ClientCache(store)
 
     def find(self, client_id: str) -> Client | None:
         """The active client with this id; disabled clients do not exist for OAuth."""
-        record = self.store.get_client(client_id)
+        record = self._cache.get(client_id)
         if record is None or record.disabled:
             return None
         return Client(record)

@@ -240,6 +240,12 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_extra_claims(self, client: Client, grant_type, user, scope) -> dict[str, Any]:
         return {"org_id": client.record.org_id} if client.record.org_id else {}
 
+    def get_jti(self, client, grant_type, user, scope) -> str:
+        # RFC 9068 §2.2 / RFC 7519 §4.1.7: unique per token. 128 random bits in one
+        # os.urandom call; Authlib's default draws 16 characters one SystemRandom call at a
+        # time (~30 µs, 17 urandom calls) for about 95 bits.
+        return secrets.token_urlsafe(16)
+
 
 # -- introspection and revocation ------------------------------------------------------------
 

@@ -94,6 +94,17 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        self._local.commits = getattr(self._local, "commits", 0) + 1
+
+    def data_version(self) -> tuple[int, int]:
+        """Differs from this thread's previous answer if the database may have changed since.
+
+        SQLite's ``PRAGMA data_version`` changes when *another* connection (another thread,
+        worker or the CLI) has committed; this thread's own commits are counted alongside,
+        since they leave its connection's ``data_version`` as it was. A few microseconds.
+        """
+        version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+        return version, getattr(self._local, "commits", 0)
 
     # -- clients ---------------------------------------------------------------------------
 

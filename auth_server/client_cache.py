@@ -1,0 +1,46 @@
+"""Client records kept in memory per thread, dropped the moment the registry may have changed.
+
+Every token request looks its client up; reading and decoding the row each time was the
+largest part of client authentication after the hash. Before each use, a thread asks its
+own SQLite connection whether anything was committed since it last looked
+(``Store.data_version``: ``PRAGMA data_version`` plus the thread's own commits, the check
+``inventory_service/flags.py`` uses for auth-mode flags). If so, the thread forgets every
+record. So ``clients disable``, ``rotate-secret`` and ``revoke-tokens`` — from the CLI,
+another worker or this one — are in force for the very next request in every worker, with
+no restart and no time-to-live to wait out.
+
+Only clients that exist are kept: an id the registry does not know is looked up again every
+time (one indexed read, then the dummy hash in ``clients.secret_matches``), so made-up ids
+cannot grow the cache and an unknown client costs what it cost before. Any commit to the
+database — a failed-authentication count, a spent assertion ``jti`` — also empties the
+cache; those are far rarer than token requests, and the next request simply reads again.
+
+Per thread, not per process: a thread's ``data_version`` describes only its own connection,
+so a record shared with other threads could have been read before a change and stored after.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .store import ClientRecord, Store
+
+
+class ClientCache:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._local = threading.local()
+
+    def get(self, client_id: str) -> ClientRecord | None:
+        """The stored record, disabled or not; None if there is no such client."""
+        version = self._store.data_version()
+        local = self._local
+        if getattr(local, "version", None) != version:
+            local.records = {}
+            local.version = version
+        record = local.records.get(client_id)
+        if record is None:
+            record = self._store.get_client(client_id)
+            if record is not None:
+                local.records[client_id] = record
+        return record
