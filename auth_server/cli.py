@@ -106,7 +106,9 @@ def rotate_keys():
     click.echo(json.dumps(info.__dict__))
 
 
-@keys.command("revoke")
+# A kid is a base64url thumbprint (RFC 7638): one in 64 starts with "-", which click would
+# take for an option. Unknown options are therefore read as the KID itself.
+@keys.command("revoke", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 def revoke_key(kid):
     """Withdraw a stolen key at once: out of the JWKS, deleted, its tokens inactive."""

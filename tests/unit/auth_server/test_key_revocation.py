@@ -76,3 +76,9 @@ def test_revoking_an_unknown_kid_fails_and_changes_nothing(app, http):
     assert result.exit_code == 1
     assert "no published key 'no-such-kid'" in result.output
     assert _kids(http) == before
+
+
+def test_a_kid_that_starts_with_a_dash_is_read_as_the_kid_not_as_an_option(app):
+    result = FlaskCliRunner(app).invoke(args=["keys", "revoke", "-QdoesNotExist"])
+    assert result.exit_code == 1
+    assert "no published key '-QdoesNotExist'" in result.output
