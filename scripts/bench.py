@@ -34,7 +34,6 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from .bootstrap import flask_cli
 from .stack import PORTS, LocalStack, free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,9 +268,9 @@ class Bench:
         stack.bootstrap()
         try:
             stack.start()
-            flask_cli("inventory_service", stack.env("inventory_service"))(
+            stack.cli("inventory_service").run(
                 "stock", "set", "WIDGET-1", SKU_STOCK
-            )
+            ).check_returncode()
             self.resource_server()
             self.mcp()
             self.orders()

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .cli_session import CliSession
 from .tls import ensure_certificates
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,19 +50,15 @@ API_KEYS = {
 }
 
 
-def flask_cli(package: str, env: dict[str, str]) -> CliRunner:
-    """Run ``flask --app <package> ...`` with ``env`` and return its stdout."""
+def checked(session: CliSession) -> CliRunner:
+    """``session``'s commands as a function returning stdout; a failed one ends the run."""
 
     def run(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", package, *args],
-            env={**os.environ, **env},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        result = session.run(*args)
         if result.returncode != 0:
-            raise SystemExit(f"{package} {' '.join(args[:2])} failed:\n{result.stderr[-2000:]}")
+            raise SystemExit(
+                f"{session.package} {' '.join(args[:2])} failed:\n{result.stderr[-2000:]}"
+            )
         return result.stdout
 
     return run
@@ -78,8 +75,8 @@ def create_credentials(
 
     With ``mcp_resource``, also the MCP agents; the private_key_jwt agent's key pair is
     written to ``key_dir`` (git-ignored) and only its public JWKS is registered at the AS.
-    Each call is a Python start-up, so the two services' CLIs run side by side; within one
-    service they stay one after another (one SQLite database, created by the first call).
+    Each service's commands run in one CLI session (``scripts/cli_session.py``), one after
+    another (one SQLite database); the two services' sessions run side by side.
     """
 
     def clients() -> dict:
@@ -166,13 +163,18 @@ def containers() -> None:
         print("bootstrap: credentials already exist")
         return
     env = dict(os.environ)
-    creds = create_credentials(
-        flask_cli("auth_server", env),
-        flask_cli("inventory_service", env),
-        env["INVENTORY_RESOURCE"],
-        mcp_resource=env.get("INVENTORY_MCP_RESOURCE"),
-        key_dir=demo_file.parent,
-    )
+    logs = Path(tempfile.mkdtemp(prefix="bootstrap-"))
+    with (
+        CliSession("auth_server", env, logs / "auth_server.log") as auth_cli,
+        CliSession("inventory_service", env, logs / "inventory_service.log") as inventory_cli,
+    ):
+        creds = create_credentials(
+            checked(auth_cli),
+            checked(inventory_cli),
+            env["INVENTORY_RESOURCE"],
+            mcp_resource=env.get("INVENTORY_MCP_RESOURCE"),
+            key_dir=demo_file.parent,
+        )
     write_private(Path("/secrets/order/api_key"), creds["api_keys"]["order-service"])
     write_private(Path("/secrets/order/client_secret"), creds["client_secrets"]["order-service"])
     inventory_secret = creds["client_secrets"]["inventory-service"]

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # `make install`: .venv with the locked dependencies, in seconds rather than a minute.
 #
-# uv installs requirements-dev.lock in about 3 s where pip takes 30-60 s on this 2-core
+# uv installs requirements-dev.lock in about 5 s where pip takes 25-30 s on this 2-core
 # machine (docs/performance.md, "Clone to demo"). uv comes from the PATH if it is there;
-# otherwise it is fetched once from the package index, pinned, into .venv itself (pip of the
-# base Python installs it there; no pip inside .venv is needed), which still wins by far.
+# otherwise the pinned uv is fetched from the package index into .venv/bin
+# (scripts/fetch_uv.py, ~2 s; plain `pip install uv` of the base Python if that fails, ~4 s).
 # If uv cannot be had or fails, pip installs the same lock as before. Either way only
 # errors print: the index warnings some pip configurations emit per package stay hidden.
+#
+# The project itself is not installed: every entry point runs from the checkout
+# (`python -m auth_server`, `-m scripts.demo`, pytest from the repository root), as in the
+# image. An editable build cost ~2 s of setuptools per install and was never imported.
 set -euo pipefail
 
 PYTHON=${PYTHON:-python3}
@@ -25,13 +29,14 @@ with_pip() {
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -qq --upgrade pip
     "$VENV/bin/pip" install -qq -r "$LOCK"
-    "$VENV/bin/pip" install -qq --no-deps -e .
 }
 
 find_uv() {
     if command -v uv >/dev/null 2>&1; then
         command -v uv
     elif [[ -x $VENV/bin/uv ]]; then
+        echo "$VENV/bin/uv"
+    elif "$PYTHON" scripts/fetch_uv.py "$UV_VERSION" "$VENV/bin" >&2; then
         echo "$VENV/bin/uv"
     elif "$PYTHON" -m pip --python "$VENV/bin/python" install -qq "uv==$UV_VERSION" >&2; then
         # `pip --python` (pip >= 22.3) installs into .venv without pip living in it.
@@ -47,12 +52,9 @@ with_uv() {
     uv=$(find_uv) || return 1
     version=$("$uv" --version) || return 1
     say "${version% (*} installs $LOCK"
-    # One call: the editable build of this project (setuptools in its own process, the slow
-    # part) overlaps the download of the pinned wheels. The lock pins every dependency of ".".
     # --compile-bytecode, as pip does: otherwise every process start of the first `make demo`
     # compiles Flask & co. again (always, where PYTHONDONTWRITEBYTECODE is set): 2x slower.
-    "$uv" pip install -q --compile-bytecode --python "$VENV/bin/python" -r "$LOCK" -e . ||
-        return 1
+    "$uv" pip install -q --compile-bytecode --python "$VENV/bin/python" -r "$LOCK" || return 1
 }
 
 started=$SECONDS

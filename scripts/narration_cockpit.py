@@ -14,10 +14,8 @@ runtime offers; on another runtime the chapters say so and step aside.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,26 +23,21 @@ from typing import TYPE_CHECKING
 import requests
 from rich.text import Text
 
-from .stack import ROOT, LocalStack
+from .stack import LocalStack
 
 if TYPE_CHECKING:
     from .narration import Narrator
 
 BROWNOUT_MINUTES = 2
 LOOK_ALIKE = "ik_0123456789ab_" + "NOT-A-REAL-KEY-" + "x" * 28  # the right shape, no hash
-DEMO_IDLE = "5s"  # a real team waits a week or more (the default is 7d)
+DEMO_IDLE_S = 2  # a real team waits a week or more (the default is 7d)
+DEMO_IDLE = f"{DEMO_IDLE_S}s"
 
 
 def _cli(n: Narrator, package: str, *args: str) -> subprocess.CompletedProcess:
+    """``flask --app <package> *args``, in the stack's CLI session (no new Python start-up)."""
     rt: LocalStack = n.rt  # type: ignore[assignment]
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", package, *args],
-        env={**os.environ, **rt.env(package)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return rt.cli(package).run(*args)
 
 
 def _show(n: Narrator, command: str, output: str, secret: str | None = None) -> None:
@@ -163,7 +156,7 @@ def phase_4(n: Narrator) -> None:
     _show(n, "flask --app inventory_service api-keys purge --unused-for 1h", first.stderr)
     n.expect(first.returncode == 1, "the purge should refuse: keys were used within the hour")
     n.why("Refused: keys were accepted within the hour. A real team waits out a week or more.")
-    _wait_for_idle_keys(n, seconds=5)
+    _wait_for_idle_keys(n, seconds=DEMO_IDLE_S)
     second = _cli(n, "inventory_service", "api-keys", "purge", "--unused-for", DEMO_IDLE)
     _show(
         n, f"flask --app inventory_service api-keys purge --unused-for {DEMO_IDLE}", second.stdout

@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import requests
@@ -27,6 +28,7 @@ class McpChapter:
     def __init__(self, narrator: Narrator) -> None:
         self.n = narrator
         self.rt = narrator.rt
+        self.runs: dict[str, subprocess.CompletedProcess] = {}  # label → the agent's run
 
     @property
     def mcp(self) -> str:
@@ -39,8 +41,24 @@ class McpChapter:
             "The Inventory's operations as MCP tools (port 9003), protected like the API.\n"
             "The agent uses the official mcp SDK and knows only the MCP URL.",
         )
-        order_id = f"agent-{uuid.uuid4().hex[:6]}"
-        result = self.agent("inventory-agent (client_secret_basic)", "--order-id", order_id)
+        # label → the agent's arguments after --client-id
+        agents = {
+            "inventory-agent (client_secret_basic)": (
+                "--order-id",
+                f"agent-{uuid.uuid4().hex[:6]}",
+            ),
+            "inventory-agent-jwt (private_key_jwt)": ("--private-key-jwt",),
+            "readonly-agent (inventory:read only)": ("--order-id", "never"),
+        }
+        # Three independent agents, started together and told in turn: compose runs each in
+        # its own container (seconds apiece); locally they share one import of the SDK.
+        with ThreadPoolExecutor(len(agents)) as pool:
+            runs = {
+                label: pool.submit(self.rt.run_agent, "--client-id", label.split(" ")[0], *args)
+                for label, args in agents.items()
+            }
+            self.runs = {label: run.result() for label, run in runs.items()}
+        result = self.agent("inventory-agent (client_secret_basic)")
         self.n.expect(
             result.get("reserve_stock", {}).get("created") is True,
             f"the agent did not reserve stock: {result}",
@@ -49,7 +67,7 @@ class McpChapter:
             "401 → RFC 9728 → RFC 8414 → token → tools: discovery from the URL alone, and a "
             "403 insufficient_scope made the SDK step up to inventory:write by itself."
         )
-        self.agent("inventory-agent-jwt (private_key_jwt)", "--private-key-jwt", quiet=True)
+        self.agent("inventory-agent-jwt (private_key_jwt)", quiet=True)
         resp = self.n.call("POST", self.mcp, "reporting-job's API key at /mcp", 401,
                            json=LIST_TOOLS, headers={**MCP_HEADERS, "X-API-Key": self.n.key("reporting-job")})  # fmt: skip
         self.n.console.print(f"      [dim]body:[/] {resp.json()['detail'][:160]}…")
@@ -70,9 +88,9 @@ class McpChapter:
             )
         )
 
-    def agent(self, label: str, *args: str, quiet: bool = False, expect_ok: bool = True) -> dict:
+    def agent(self, label: str, quiet: bool = False, expect_ok: bool = True) -> dict:
         client_id = label.split(" ")[0]
-        out: subprocess.CompletedProcess = self.rt.run_agent("--client-id", client_id, *args)
+        out: subprocess.CompletedProcess = self.runs[label]
         lines = out.stdout.splitlines()
         shown = [x for x in lines if not x.startswith("result: ")]
         if quiet:
@@ -90,8 +108,7 @@ class McpChapter:
         return json.loads(result[len("result: ") :]) if result else {}
 
     def read_only_agent(self) -> None:
-        self.agent("readonly-agent (inventory:read only)", "--order-id", "never", quiet=True,
-                   expect_ok=False)  # fmt: skip
+        self.agent("readonly-agent (inventory:read only)", quiet=True, expect_ok=False)
         token = self._read_only_token()
         call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                 "params": {"name": "reserve_stock", "arguments": {"sku": "WIDGET-1", "quantity": 1, "order_id": "never"}}}  # fmt: skip

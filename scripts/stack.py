@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -16,14 +17,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
-from .bootstrap import create_credentials, flask_cli, write_private
+from .bootstrap import checked, create_credentials, write_private
+from .cli_session import CliSession
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
@@ -48,6 +52,8 @@ class LocalStack:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     workers: int = 2
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    clis: dict[str, CliSession] = field(default_factory=dict)
+    agent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     label = "local processes"
     stop_command = "make down"
 
@@ -68,12 +74,24 @@ class LocalStack:
         return f"{self.urls['inventory_service.mcp']}/mcp"
 
     def run_agent(self, *args: str) -> subprocess.CompletedProcess:
-        """``python -m scripts.agent`` against this stack (the MCP chapter of the demo)."""
-        return subprocess.run(
-            [sys.executable, "-m", "scripts.agent", "--url", self.mcp_resource,
-             "--issuer", self.issuer, "--credentials", str(self.state / "credentials.json"), *args],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        """``python -m scripts.agent`` against this stack (the MCP chapter of the demo).
+
+        Its ``main`` runs in this process, one agent at a time (output is captured by
+        swapping ``sys.stdout``): the SDK's import, about a second of CPU, is then paid once
+        rather than once per agent.
+        """
+        from . import agent
+
+        argv = ["--url", self.mcp_resource, "--issuer", self.issuer,
+                "--credentials", str(self.state / "credentials.json"), *args]  # fmt: skip
+        out, err = io.StringIO(), io.StringIO()
+        with self.agent_lock, redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = agent.main(argv)
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+        command = ["python", "-m", "scripts.agent", *argv]
+        return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
 
     # -- environment -------------------------------------------------------------------------
 
@@ -141,21 +159,35 @@ class LocalStack:
             raise StackError(
                 f"port(s) {', '.join(map(str, taken))} already in use; run `make down` or free them"
             )
+        self.close_clis()  # they would hold the old data dirs' files
         shutil.rmtree(self.state, ignore_errors=True)
         self.state.mkdir(mode=0o700, parents=True)
         write_private(
             self.state / "credentials.json", json.dumps({"admin_token": secrets.token_urlsafe(48)})
         )
-        auth_env = self.env("auth_server")
-        inventory_env = self.env("inventory_service")
         creds = create_credentials(
-            flask_cli("auth_server", auth_env),
-            flask_cli("inventory_service", inventory_env),
+            checked(self.cli("auth_server")),
+            checked(self.cli("inventory_service")),
             self.resource,
             mcp_resource=self.mcp_resource,
             key_dir=self.state,
         )
         write_private(self.state / "credentials.json", json.dumps({**self.credentials(), **creds}))
+
+    def cli(self, package: str) -> CliSession:
+        """``flask --app <package>`` for admin commands, one Python start-up per service.
+
+        The session keeps the settings it started with (data dir, issuer, resource): what a
+        restart adds on top (``extra_env``) concerns the serving process, not the admin CLI.
+        """
+        if package not in self.clis:
+            log = self.state / f"{package}.cli.log"
+            self.clis[package] = CliSession(package, self.env(package), log)
+        return self.clis[package]
+
+    def close_clis(self) -> None:
+        while self.clis:
+            self.clis.popitem()[1].close()
 
     def start(self, order_auth: str = "api_key") -> None:
         # Side by side: none needs another to boot, and each boot is mostly Python imports
@@ -247,6 +279,7 @@ class LocalStack:
     def close(self) -> None:
         """Stop what this object started (never a stack another command started), all
         at once: each stop is mostly waiting for a graceful exit."""
+        self.close_clis()
         started = [package for package in reversed(list(self.ports)) if package in self.procs]
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
@@ -327,6 +360,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         try:
             stack.bootstrap()  # fresh credentials, phase 0
             stack.start()
+            stack.close_clis()
         except StackError as exc:
             stack.close()
             print(f"make up: {exc}", file=sys.stderr)
