@@ -27,10 +27,10 @@ INDEX = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
 PEP_691_JSON = "application/vnd.pypi.simple.v1+json"
 
 
-def wheel_links(version: str) -> str:
+def wheel_links(version: str, index: str = INDEX) -> str:
     """An HTML page (pip's ``--find-links`` format) listing only ``uv==version``'s wheels."""
     # The index pip would use (a file:// mirror too): the URL is the user's own setting.
-    request = urllib.request.Request(f"{INDEX}/uv/", headers={"Accept": PEP_691_JSON})  # noqa: S310
+    request = urllib.request.Request(f"{index}/uv/", headers={"Accept": PEP_691_JSON})  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         files = json.load(response)["files"]
     links = [
@@ -40,7 +40,7 @@ def wheel_links(version: str) -> str:
         and "sha256" in f.get("hashes", {})
     ]  # fmt: skip
     if not links:
-        raise SystemExit(f"fetch_uv: no wheel of uv {version} on {INDEX}")
+        raise SystemExit(f"fetch_uv: no wheel of uv {version} on {index}")
     return "<html><body>\n" + "\n".join(links) + "\n</body></html>\n"
 
 
