@@ -257,10 +257,16 @@ class Bench:
             float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)
         )
 
+    def record(self, name: str, run: Load) -> Load:
+        """Keep the best run under ``name``: noise on a shared machine only ever slows a run."""
+        if name not in self.loads or run.rps > self.loads[name].rps:
+            self.loads[name] = run
+        return self.loads[name]
+
     def best(self, name: str, *args, **kwargs) -> Load:
-        """The best of ``rounds`` runs: noise on a shared machine only ever slows a run."""
-        runs = [load(self.stack, *args, **kwargs) for _ in range(self.rounds)]
-        self.loads[name] = max(runs, key=lambda r: r.rps)
+        """The best of ``rounds`` runs of one load."""
+        for _ in range(self.rounds):
+            self.record(name, load(self.stack, *args, **kwargs))
         return self.loads[name]
 
     def run(self) -> dict:
@@ -302,8 +308,8 @@ class Bench:
         path = "/inventory/WIDGET-1"
         load(self.stack, "inventory_service", path, min(1, self.seconds), headers=bearer)  # warm-up
         for _ in range(self.rounds):  # interleave so drift hits both alike
-            self.best("rs_api_key", "inventory_service", path, self.seconds, headers=key)
-            self.best("rs_token", "inventory_service", path, self.seconds, headers=bearer)
+            self.record("rs_api_key", load(self.stack, "inventory_service", path, self.seconds, headers=key))  # fmt: skip
+            self.record("rs_token", load(self.stack, "inventory_service", path, self.seconds, headers=bearer))  # fmt: skip
         workers = int(self.stack.env("inventory_service")["INVENTORY_WORKERS"])
         self.results["jwks_fetches_per_worker"] = (
             self.metric("inventory_service", "inventory_jwks_fetches_total") / workers
@@ -360,22 +366,21 @@ class Bench:
         self.results["rest_server_cpu_us_per_call"] = round(r.server_cpu_s / r.requests * 1e6)
 
     def orders(self) -> None:
-        """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token)."""
+        """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token).
+
+        The phases alternate round by round (Order redeployed each time, then warmed up for
+        a second), so a machine that drifts slower or faster during the run weighs on both
+        alike; run one after the other, the same build gave ratios from 0.87 to 1.29."""
         body = json.dumps({"sku": "WIDGET-1", "quantity": 1})
-        self.set_mode("api_key")
-        self.best(
-            "order_phase0_api_key",
-            "order_service",
-            "/orders",
-            self.seconds,
-            method="POST",
-            body=body,
-        )
-        self.set_mode("token_only")
-        self.stack.set_order_auth("oauth")
-        self.best(
-            "order_phase3_token", "order_service", "/orders", self.seconds, method="POST", body=body
-        )
+        phases = (("order_phase0_api_key", "api_key", "api_key"),
+                  ("order_phase3_token", "token_only", "oauth"))  # fmt: skip
+        for _ in range(self.rounds):
+            for name, inventory_mode, order_auth in phases:
+                self.set_mode(inventory_mode)
+                self.stack.set_order_auth(order_auth)
+                # A warm-up second first: connections, and on tokens the one fetch per worker.
+                load(self.stack, "order_service", "/orders", min(1, self.seconds), method="POST", body=body)  # fmt: skip
+                self.record(name, load(self.stack, "order_service", "/orders", self.seconds, method="POST", body=body))  # fmt: skip
         workers = int(self.stack.env("order_service")["ORDER_WORKERS"])
         self.results["order_token_fetches_per_worker"] = (
             self.metric("order_service", "order_token_fetches_total") / workers
@@ -474,6 +479,10 @@ class Bench:
             "ES256": self.loads["as_es256"].server_cpu_us_per_request,
             "RS256": self.loads["as_rs256"].server_cpu_us_per_request,
         }
+        # The floor under any token: the same server, load and workers answering the
+        # cheapest route there is. What a token costs above it is the AS's own work.
+        floor = self.best("as_healthz_floor", "auth_server", "/healthz", self.seconds)
+        self.results["as_floor_server_cpu_us_per_request"] = floor.server_cpu_us_per_request
 
 
 def _flag_check_us(data_dir: Path, calls: int) -> float:
@@ -506,7 +515,8 @@ def report(results: dict, console: Console) -> None:
         ("mcp_server_cpu_us_per_call", ""),
         ("rest_server_cpu_us_per_call", ""),
         ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
-        ("as_server_cpu_us_per_token", "(ES256, RS256)"),
+        ("as_server_cpu_us_per_token", "ES256 ≤ 700 (issue 13: not met, see the floor)"),
+        ("as_floor_server_cpu_us_per_request", "(GET /healthz: gunicorn gthread + Flask alone)"),
     ]
     table = Table(
         title=f"make bench — {results['cores']} cores, {results['connections']} connections"

@@ -36,10 +36,12 @@ def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
         "order_phase3_token",
         "as_es256",
         "as_rs256",
+        "as_healthz_floor",
     ):
         load = results["loads"][name]
         assert load["requests"] > 0 and load["p99_ms"] >= load["p50_ms"] > 0
         assert load["server_cpu_us_per_request"] > 0
     assert results["server_closes_during_steady_loads"] == 0  # a count, not a speed
     assert set(results["as_server_cpu_us_per_token"]) == {"ES256", "RS256"}
+    assert results["as_floor_server_cpu_us_per_request"] > 0
     assert results["cores"] >= 1
