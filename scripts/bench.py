@@ -21,6 +21,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -212,13 +213,38 @@ def load(stack: LocalStack, service: str, path: str, seconds: float, method: str
     )
 
 
+def _metric(base_url: str, name: str) -> float:
+    """The sum of a Prometheus metric's samples (every label set) at ``base_url/metrics``."""
+    text = requests.get(f"{base_url}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+
+
+def paired_ratio(pairs: list[float]) -> float:
+    """The median of per-round ratios, each from two loads run back to back.
+
+    A shared VM's speed drifts by ±10 % over minutes; a ratio of two loads run moments apart
+    cancels most of that, and the median drops the round a neighbour's burst spoiled.
+    """
+    return round(statistics.median(pairs), 3)
+
+
 # -- the measurements --------------------------------------------------------------------------
 
 
 class Bench:
-    def __init__(self, seconds: float, rounds: int, out: Path) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        rounds: int,
+        out: Path,
+        ratio_rounds: int = 6,
+        ratio_seconds: float = 3,
+    ) -> None:
         self.seconds = seconds
         self.rounds = rounds
+        #: The two goal ratios run this many paired rounds, this long each (``paired_ratio``).
+        self.ratio_rounds = ratio_rounds
+        self.ratio_seconds = ratio_seconds
         ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
         self.stack = LocalStack(state=out / "stack", ports=ports)
         self.results: dict = {
@@ -252,10 +278,7 @@ class Bench:
         resp.raise_for_status()  # in force in every worker when this returns
 
     def metric(self, service: str, name: str) -> float:
-        text = requests.get(f"{self.stack.urls[service]}/metrics", timeout=10).text
-        return sum(
-            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)
-        )
+        return _metric(self.stack.urls[service], name)
 
     def record(self, name: str, run: Load) -> Load:
         """Keep the best run under ``name``: noise on a shared machine only ever slows a run."""
@@ -307,9 +330,13 @@ class Bench:
         bearer = {"Authorization": f"Bearer {self.token('order-service')}"}
         path = "/inventory/WIDGET-1"
         load(self.stack, "inventory_service", path, min(1, self.seconds), headers=bearer)  # warm-up
-        for _ in range(self.rounds):  # interleave so drift hits both alike
-            self.record("rs_api_key", load(self.stack, "inventory_service", path, self.seconds, headers=key))  # fmt: skip
-            self.record("rs_token", load(self.stack, "inventory_service", path, self.seconds, headers=bearer))  # fmt: skip
+        pairs = []
+        for _ in range(self.ratio_rounds):  # paired rounds, so drift weighs on both alike
+            k = load(self.stack, "inventory_service", path, self.ratio_seconds, headers=key)
+            t = load(self.stack, "inventory_service", path, self.ratio_seconds, headers=bearer)
+            self.record("rs_api_key", k)
+            self.record("rs_token", t)
+            pairs.append(t.rps / k.rps)
         workers = int(self.stack.env("inventory_service")["INVENTORY_WORKERS"])
         self.results["jwks_fetches_per_worker"] = (
             self.metric("inventory_service", "inventory_jwks_fetches_total") / workers
@@ -319,9 +346,8 @@ class Bench:
         self.results["jwks_fetches_allowed_per_worker"] = 1 + int(
             (time.monotonic() - started) // JWKS_MAX_AGE
         )
-        self.results["rs_token_vs_key_throughput_ratio"] = round(
-            self.loads["rs_token"].rps / self.loads["rs_api_key"].rps, 3
-        )
+        self.results["rs_token_vs_key_throughput_ratio"] = paired_ratio(pairs)
+        self.results["rs_token_vs_key_ratio_per_round"] = [round(r, 3) for r in pairs]
 
         # The design decision, measured: the same run with the cache switched off.
         self.stack.restart("inventory_service", {"INVENTORY_TOKEN_CACHE_SIZE": "0"})
@@ -368,26 +394,44 @@ class Bench:
     def orders(self) -> None:
         """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token).
 
-        The phases alternate round by round (Order redeployed each time, then warmed up for
-        a second), so a machine that drifts slower or faster during the run weighs on both
-        alike; run one after the other, the same build gave ratios from 0.87 to 1.29."""
+        Two Order deployments run side by side, one per credential, against the one
+        Inventory; each round flips Inventory's mode (in force at once) and loads the Order
+        of that phase, so the rounds need no redeploy and follow each other closely. The
+        ratio is the median of the rounds' (``paired_ratio``): run one after the other,
+        best of three each, the same build gave ratios from 0.87 to 1.29."""
         body = json.dumps({"sku": "WIDGET-1", "quantity": 1})
-        phases = (("order_phase0_api_key", "api_key", "api_key"),
-                  ("order_phase3_token", "token_only", "oauth"))  # fmt: skip
-        for _ in range(self.rounds):
-            for name, inventory_mode, order_auth in phases:
-                self.set_mode(inventory_mode)
-                self.stack.set_order_auth(order_auth)
-                # A warm-up second first: connections, and on tokens the one fetch per worker.
-                load(self.stack, "order_service", "/orders", min(1, self.seconds), method="POST", body=body)  # fmt: skip
-                self.record(name, load(self.stack, "order_service", "/orders", self.seconds, method="POST", body=body))  # fmt: skip
-        workers = int(self.stack.env("order_service")["ORDER_WORKERS"])
-        self.results["order_token_fetches_per_worker"] = (
-            self.metric("order_service", "order_token_fetches_total") / workers
-        )
-        self.results["order_token_vs_key_throughput_ratio"] = round(
-            self.loads["order_phase3_token"].rps / self.loads["order_phase0_api_key"].rps, 3
-        )
+        on_tokens = self._second_order("oauth")
+        try:
+            phases = (("order_phase0_api_key", "api_key", self.stack),
+                      ("order_phase3_token", "token_only", on_tokens))  # fmt: skip
+            for _, mode, stack in phases:  # warm-up: connections, the one fetch per worker
+                self.set_mode(mode)
+                load(stack, "order_service", "/orders", min(1, self.seconds), method="POST", body=body)  # fmt: skip
+            pairs = []
+            for _ in range(self.ratio_rounds):
+                rps = []
+                for name, mode, stack in phases:
+                    self.set_mode(mode)
+                    run = load(stack, "order_service", "/orders", self.ratio_seconds, method="POST", body=body)  # fmt: skip
+                    self.record(name, run)
+                    rps.append(run.rps)
+                pairs.append(rps[1] / rps[0])
+            workers = int(on_tokens.env("order_service")["ORDER_WORKERS"])
+            fetches = _metric(on_tokens.urls["order_service"], "order_token_fetches_total")
+            self.results["order_token_fetches_per_worker"] = fetches / workers
+        finally:
+            on_tokens.close()
+        self.results["order_token_vs_key_throughput_ratio"] = paired_ratio(pairs)
+        self.results["order_token_vs_key_ratio_per_round"] = [round(r, 3) for r in pairs]
+
+    def _second_order(self, order_auth: str) -> LocalStack:
+        """Another Order deployment (own port, data and pid) on the same AS and Inventory."""
+        ports = {**self.stack.ports, "order_service": free_ports(1)[0]}
+        second = LocalStack(state=self.stack.state / f"order-{order_auth}", ports=ports)
+        second.state.mkdir(mode=0o700, exist_ok=True)
+        shutil.copy2(self.stack.state / "credentials.json", second.state / "credentials.json")
+        second.start_service("order_service", order_auth)
+        return second
 
     def token_fetching(self) -> None:
         """Order's token cache against the real AS, 16 threads across one TTL on a stepped
@@ -552,19 +596,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tiny", action="store_true", help="a smoke run; numbers mean nothing")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ratio-rounds", type=int, default=6, help="alternations per goal ratio")
+    parser.add_argument("--ratio-seconds", type=float, default=3.0, help="each one's duration")
     parser.add_argument("--out", type=Path, default=OUT, help="where results.json and state go")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     args = parser.parse_args(argv)
     global GENERATOR
     GENERATOR = args.generator
     seconds, rounds = (0.5, 1) if args.tiny else (args.seconds, args.rounds)
+    ratio_rounds, ratio_seconds = (1, 0.5) if args.tiny else (args.ratio_rounds, args.ratio_seconds)
     console = Console(width=None if sys.stdout.isatty() else 120)
     if not shutil.which("wrk"):
         console.print(
             "[yellow]wrk not found (apt-get install wrk); using the Python load generator[/]"
         )
     started = time.monotonic()
-    results = Bench(seconds, rounds, args.out).run()
+    results = Bench(seconds, rounds, args.out, ratio_rounds, ratio_seconds).run()
     results["tiny"] = args.tiny
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
