@@ -219,6 +219,18 @@ def _metric(base_url: str, name: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
 
+def _settle(order_url: str) -> None:
+    """Until Order's count of Inventory calls holds still for 0.2 s.
+
+    wrk stops without waiting for its last requests, so Order may still be calling
+    Inventory; a mode flip landing on such a call would refuse it (and, on tokens, cost a
+    refetch that ``order_token_fetches_per_worker`` would count)."""
+    before = None
+    while (now := _metric(order_url, "order_inventory_calls_total")) != before:
+        before = now
+        time.sleep(0.2)
+
+
 def paired_ratio(pairs: list[float]) -> float:
     """The median of per-round ratios, each from two loads run back to back.
 
@@ -407,12 +419,14 @@ class Bench:
             for _, mode, stack in phases:  # warm-up: connections, the one fetch per worker
                 self.set_mode(mode)
                 load(stack, "order_service", "/orders", min(1, self.seconds), method="POST", body=body)  # fmt: skip
+                _settle(stack.urls["order_service"])
             pairs = []
             for _ in range(self.ratio_rounds):
                 rps = []
                 for name, mode, stack in phases:
                     self.set_mode(mode)
                     run = load(stack, "order_service", "/orders", self.ratio_seconds, method="POST", body=body)  # fmt: skip
+                    _settle(stack.urls["order_service"])
                     self.record(name, run)
                     rps.append(run.rps)
                 pairs.append(rps[1] / rps[0])
