@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -43,18 +44,28 @@ class CliSession:
                 text=True,
             )
 
-    def run(self, *args: str) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """One command, as ``subprocess.run(["flask", "--app", package, *args])`` would
-        report it (exit code, stdout, stderr)."""
+        report it (exit code, stdout, stderr). A command that does not answer within
+        ``timeout`` seconds ends the session (exit code 1, and every later call fails)."""
         argv = ["flask", "--app", self.package, *args]
         with self._lock:
             assert self._proc.stdin and self._proc.stdout
             try:
                 self._proc.stdin.write(json.dumps(list(args)) + "\n")
                 self._proc.stdin.flush()
-                line = self._proc.stdout.readline()
+                # The child writes one whole line per command, so nothing is left buffered
+                # between answers and the pipe itself says when the next one is there.
+                answered, _, _ = select.select([self._proc.stdout], [], [], timeout)
+                line = self._proc.stdout.readline() if answered else None
             except BrokenPipeError:
                 line = ""
+        if line is None:
+            self._proc.kill()
+            self._proc.wait()
+            return subprocess.CompletedProcess(
+                argv, 1, "", f"{self.package} CLI gave no answer within {timeout:g} s; stopped it"
+            )
         if not line:
             tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-15:])
             return subprocess.CompletedProcess(argv, 1, "", f"{self.package} CLI exited:\n{tail}")

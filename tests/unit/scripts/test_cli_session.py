@@ -2,6 +2,8 @@
 stdout and stderr apiece, in one child process; a child that cannot start says why."""
 
 import json
+import os
+import signal
 
 from scripts.cli_session import CliSession
 
@@ -52,3 +54,15 @@ def test_a_child_that_cannot_start_answers_with_its_log_tail(tmp_path):
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("auth_server CLI exited:\n")
     assert "AUTH_TOKEN_TTL must be a whole number, got 'forever'" in result.stderr
+
+
+def test_a_command_that_does_not_answer_in_time_ends_the_session(tmp_path):
+    with CliSession("auth_server", _env(tmp_path), tmp_path / "cli.log") as cli:
+        assert cli.run("clients", "list").returncode == 0
+        os.kill(cli._proc.pid, signal.SIGSTOP)  # a command that hangs, as far as we can tell
+        hung = cli.run("clients", "list", timeout=0.5)
+        after = cli.run("clients", "list")
+    assert hung.returncode == 1 and hung.stdout == ""
+    assert hung.stderr == "auth_server CLI gave no answer within 0.5 s; stopped it"
+    assert cli._proc.returncode == -signal.SIGKILL
+    assert after.returncode == 1 and after.stderr.startswith("auth_server CLI exited:")
