@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import select
+import selectors
 import subprocess
 import sys
 import threading
@@ -56,7 +56,10 @@ class CliSession:
                 self._proc.stdin.flush()
                 # The child writes one whole line per command, so nothing is left buffered
                 # between answers and the pipe itself says when the next one is there.
-                answered, _, _ = select.select([self._proc.stdout], [], [], timeout)
+                # (A selector, not select(): in a busy process the fd may be past 1023.)
+                with selectors.DefaultSelector() as pipe:
+                    pipe.register(self._proc.stdout, selectors.EVENT_READ)
+                    answered = pipe.select(timeout)
                 line = self._proc.stdout.readline() if answered else None
             except BrokenPipeError:
                 line = ""

@@ -3,6 +3,7 @@ stdout and stderr apiece, in one child process; a child that cannot start says w
 
 import json
 import os
+import resource
 import signal
 
 from scripts.cli_session import CliSession
@@ -66,3 +67,20 @@ def test_a_command_that_does_not_answer_in_time_ends_the_session(tmp_path):
     assert hung.stderr == "auth_server CLI gave no answer within 0.5 s; stopped it"
     assert cli._proc.returncode == -signal.SIGKILL
     assert after.returncode == 1 and after.stderr.startswith("auth_server CLI exited:")
+
+
+def test_a_session_whose_pipe_is_past_fd_1023_still_answers(tmp_path):
+    """A busy process (the full test suite, for one) holds more than 1024 files: select()
+    cannot wait on such a descriptor, a selector can."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    held = [open(os.devnull) for _ in range(1100)]  # noqa: SIM115 - held open on purpose
+    try:
+        with CliSession("auth_server", _env(tmp_path), tmp_path / "cli.log") as cli:
+            assert cli._proc.stdout.fileno() > 1023
+            result = cli.run("clients", "list")
+    finally:
+        for f in held:
+            f.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert result.returncode == 0 and json.loads(result.stdout) == []
