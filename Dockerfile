@@ -14,6 +14,7 @@ COPY requirements.lock /app/requirements.lock
 RUN pip install --no-cache-dir -r /app/requirements.lock
 
 WORKDIR /app
+COPY service_kit /app/service_kit
 COPY auth_server /app/auth_server
 COPY inventory_service /app/inventory_service
 COPY order_service /app/order_service

@@ -20,14 +20,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import Settings
     from .keys import KeyStore
     from .oauth2 import build_server
-    from .private_files import private_database
     from .store import DB_FILE, Store
 
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    store = Store(private_database(settings.data_dir / DB_FILE))
+    store = Store(settings.data_dir / DB_FILE)
     keys = KeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
     keys.ensure_signing_key()
     app.extensions["auth_settings"] = settings
@@ -48,10 +47,3 @@ def _configure_logging(level: str) -> None:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Authlib logs whole tokens at DEBUG ("Issue token ..."); never let that reach a log.
     logging.getLogger("authlib").setLevel(logging.INFO)
-    # One audit line per token stays; what the format never prints is not collected. The
-    # caller lookup walks the stack for every record (about a third of a line's cost); the
-    # Logging HOWTO, "Optimization", documents these switches.
-    logging._srcfile = None
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False

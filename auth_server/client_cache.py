@@ -3,11 +3,10 @@
 Every token request looks its client up; reading and decoding the row each time was the
 largest part of client authentication after the hash. Before each use, a thread asks its
 own SQLite connection whether anything was committed since it last looked
-(``Store.data_version``: ``PRAGMA data_version`` plus the thread's own commits, the check
-``inventory_service/flags.py`` uses for auth-mode flags). If so, the thread forgets every
-record. So ``clients disable``, ``rotate-secret`` and ``revoke-tokens`` — from the CLI,
-another worker or this one — are in force for the very next request in every worker, with
-no restart and no time-to-live to wait out.
+(``service_kit.versioned``: ``PRAGMA data_version`` plus the thread's own commits). If so,
+the thread forgets every record. So ``clients disable``, ``rotate-secret`` and
+``revoke-tokens`` — from the CLI, another worker or this one — are in force for the very
+next request in every worker, with no restart and no time-to-live to wait out.
 
 Only clients that exist are kept: an id the registry does not know is looked up again every
 time (one indexed read, then the dummy hash in ``clients.secret_matches``), so made-up ids
@@ -21,7 +20,7 @@ so a record shared with other threads could have been read before a change and s
 
 from __future__ import annotations
 
-import threading
+from service_kit.versioned import VersionedSnapshot
 
 from .store import ClientRecord, Store
 
@@ -29,18 +28,15 @@ from .store import ClientRecord, Store
 class ClientCache:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._local = threading.local()
+        # An empty dict per thread, replaced by a new empty one after any commit.
+        self._records: VersionedSnapshot[dict[str, ClientRecord]] = VersionedSnapshot(store, dict)
 
     def get(self, client_id: str) -> ClientRecord | None:
         """The stored record, disabled or not; None if there is no such client."""
-        version = self._store.data_version()
-        local = self._local
-        if getattr(local, "version", None) != version:
-            local.records = {}
-            local.version = version
-        record = local.records.get(client_id)
+        records = self._records.get()
+        record = records.get(client_id)
         if record is None:
             record = self._store.get_client(client_id)
             if record is not None:
-                local.records[client_id] = record
+                records[client_id] = record
         return record

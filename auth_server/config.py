@@ -6,19 +6,16 @@ the variable, rather than surfacing later as a confusing OAuth error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.settings import ConfigError, Environment
+
 PREFIX = "AUTH_"
 SIGNING_ALGS = ("ES256", "RS256")
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -51,23 +48,18 @@ class Settings:
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
         """Defaults, then ``AUTH_*`` from the environment, then ``overrides`` (tests)."""
-        raw: dict[str, Any] = {
-            key[len(PREFIX) :].lower(): value
-            for key, value in os.environ.items()
-            if key.startswith(PREFIX)
-        }
-        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        raw = Environment(PREFIX, overrides)
         scopes = _scopes(raw.get("scopes")) or cls.scopes
         return cls(
             issuer=_issuer(raw.get("issuer")),
             data_dir=Path(raw.get("data_dir") or ".data/auth_server"),
             host=str(raw.get("host", cls.host)),
-            port=_int(raw, "port", cls.port, 1, 65535),
-            workers=_int(raw, "workers", cls.workers, 1, 64),
-            threads=_int(raw, "threads", cls.threads, 1, 64),
-            signing_alg=_choice(raw, "signing_alg", cls.signing_alg, SIGNING_ALGS),
+            port=raw.whole_number("port", cls.port, 1, 65535),
+            workers=raw.whole_number("workers", cls.workers, 1, 64),
+            threads=raw.whole_number("threads", cls.threads, 1, 64),
+            signing_alg=raw.choice("signing_alg", cls.signing_alg, SIGNING_ALGS),
             # OAuth 2.1 wants short-lived tokens; a day is the longest we allow.
-            token_ttl=_int(raw, "token_ttl", cls.token_ttl, 60, 86400),
+            token_ttl=raw.whole_number("token_ttl", cls.token_ttl, 60, 86400),
             admin_token=_admin_token(raw.get("admin_token")),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             scopes=scopes,
@@ -77,26 +69,6 @@ class Settings:
             registration_scopes=_registration_scopes(raw.get("registration_scopes"), scopes),
             registration_resources=_registration_resources(raw.get("registration_resources")),
         )
-
-
-def _int(raw: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
-    value = raw.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ConfigError(f"{PREFIX}{name.upper()} must be between {lo} and {hi}, got {number}")
-    return number
-
-
-def _choice(raw: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = str(raw.get(name, default))
-    if value not in choices:
-        raise ConfigError(
-            f"{PREFIX}{name.upper()} must be one of {', '.join(choices)}, got {value!r}"
-        )
-    return value
 
 
 def _issuer(value: Any) -> str:
@@ -142,7 +114,7 @@ def _registration_resources(value: Any) -> tuple[str, ...] | None:
     return resources
 
 
-def _rate(raw: Mapping[str, Any], name: str, default: str) -> str:
+def _rate(raw: Environment, name: str, default: str) -> str:
     from limits import parse
 
     value = str(raw.get(name) or default)

@@ -5,15 +5,8 @@ summed across workers; under the Flask test client they live in the default regi
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
     Counter,
-    generate_latest,
-    multiprocess,
 )
 
 TOKENS_ISSUED = Counter(
@@ -27,11 +20,3 @@ CLIENT_AUTH_FAILURES = Counter(
 CLIENT_AUTH_THROTTLED = Counter(
     "auth_client_auth_throttled", "Requests refused with 429 after repeated failures", ["endpoint"]
 )
-
-
-def exposition() -> tuple[bytes, str]:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -5,7 +5,8 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import metrics
+from service_kit.prometheus import exposition
+
 from .form_checks import check_form_request
 from .oauth2 import admin_token_matches, server_metadata
 
@@ -83,7 +84,7 @@ def healthz():
 
 @bp.get("/metrics")
 def prometheus():
-    body, content_type = metrics.exposition()
+    body, content_type = exposition()
     return Response(body, content_type=content_type)
 
 

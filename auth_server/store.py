@@ -1,20 +1,18 @@
 """SQLite storage of the authorization server: clients, spent assertion ``jti``s, revocations.
 
-One connection per thread (sqlite3 objects must not cross threads), WAL so readers never wait
-for the writer, and ``BEGIN IMMEDIATE`` for every write so concurrent gunicorn workers
-serialise cleanly instead of failing with "database is locked".
+Connections, WAL and ``BEGIN IMMEDIATE`` transactions are ``service_kit.sqlite``'s, so
+concurrent gunicorn workers serialise cleanly instead of failing with "database is locked".
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from service_kit.sqlite import SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
@@ -62,49 +60,11 @@ class ClientRecord:
     created_at: int
 
 
-class Store:
+class Store(SqliteDatabase):
+    """The AS's database file: clients, spent assertions, revocations."""
+
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # executescript manages its own transaction; IF NOT EXISTS makes it safe to race.
-        self._connection().executescript(SCHEMA)
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # timeout= is SQLite's busy timeout: wait for a writer instead of failing.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            # WAL is a property of the file, set once (``python -m`` does it in the master
-            # before gunicorn forks). Asking again in every worker would need an exclusive
-            # lock and fail with "database is locked" while a sibling worker holds the file.
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        self._local.commits = getattr(self._local, "commits", 0) + 1
-
-    def data_version(self) -> tuple[int, int]:
-        """Differs from this thread's previous answer if the database may have changed since.
-
-        SQLite's ``PRAGMA data_version`` changes when *another* connection (another thread,
-        worker or the CLI) has committed; this thread's own commits are counted alongside,
-        since they leave its connection's ``data_version`` as it was. A few microseconds.
-        """
-        version = self._connection().execute("PRAGMA data_version").fetchone()[0]
-        return version, getattr(self._local, "commits", 0)
+        super().__init__(path, SCHEMA)
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -132,14 +92,14 @@ class Store:
 
     def get_client(self, client_id: str) -> ClientRecord | None:
         row = (
-            self._connection()
+            self.connection()
             .execute("SELECT * FROM clients WHERE client_id = ?", (client_id,))
             .fetchone()
         )
         return _client(row) if row else None
 
     def list_clients(self) -> list[ClientRecord]:
-        rows = self._connection().execute("SELECT * FROM clients ORDER BY client_id").fetchall()
+        rows = self.connection().execute("SELECT * FROM clients ORDER BY client_id").fetchall()
         return [_client(row) for row in rows]
 
     def set_secret_hash(self, client_id: str, secret_hash: str) -> bool:
@@ -189,7 +149,7 @@ class Store:
     def token_withdrawn(self, client_id: str, jti: str, iat: int) -> bool:
         """Revoked one by one (RFC 7009), by client (revoke-tokens), or its client is gone."""
         row = (
-            self._connection()
+            self.connection()
             .execute(
                 "SELECT c.disabled, r.revoked_before, "
                 "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS jti_revoked "
@@ -205,7 +165,7 @@ class Store:
 
     def is_revoked(self, jti: str) -> bool:
         row = (
-            self._connection()
+            self.connection()
             .execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,))
             .fetchone()
         )

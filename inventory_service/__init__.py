@@ -27,7 +27,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .flags import AuthModes
     from .introspection import Introspector
     from .ledger import Ledger, ToolLedger
-    from .private_files import private_database
     from .purge import Purge
     from .security_headers import secure_html
     from .stock import Stock
@@ -38,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    db = Database(private_database(settings.data_dir / DB_FILE))
+    db = Database(settings.data_dir / DB_FILE)
     modes = AuthModes(db, settings.auth_mode)
     ledger = Ledger(db)
     tokens = TokenValidator(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from service_kit.problem import problem
+
 from .auth import require
 from .config import AUTH_MODES
-from .errors import problem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN = "inventory:admin"

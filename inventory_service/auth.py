@@ -25,11 +25,12 @@ from functools import wraps
 
 from flask import Response, current_app, g, jsonify, request
 
+from service_kit.problem import problem
+
 from . import metrics
 from .api_keys import ApiKeys
 from .config import Settings
 from .cutoff import Cutoff
-from .errors import problem
 from .flags import AuthModes, accepts
 from .introspection import IntrospectionUnavailable, Introspector
 from .ledger import Ledger

@@ -7,7 +7,6 @@ read when first needed, so compose can start Inventory before its bootstrap writ
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,12 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.settings import ConfigError, Environment
+
 PREFIX = "INVENTORY_"
 AUTH_MODES = ("api_key", "dual", "token_only")
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -58,42 +55,41 @@ class Settings:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
-        raw: dict[str, Any] = {
-            k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
-        }
-        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
-        resource = _url(raw, "resource")
+        raw = Environment(PREFIX, overrides)
+        resource = raw.http_url("resource")
         return cls(
-            issuer=_url(raw, "issuer"),
+            issuer=raw.http_url("issuer"),
             resource=resource,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
             host=str(raw.get("host", cls.host)),
-            port=_int(raw, "port", cls.port, 1, 65535),
-            workers=_int(raw, "workers", cls.workers, 1, 64),
-            threads=_int(raw, "threads", cls.threads, 1, 64),
+            port=raw.whole_number("port", cls.port, 1, 65535),
+            workers=raw.whole_number("workers", cls.workers, 1, 64),
+            threads=raw.whole_number("threads", cls.threads, 1, 64),
             auth_mode=_auth_mode(raw.get("auth_mode", cls.auth_mode)),
             api_key_sunset=_sunset(raw.get("api_key_sunset")),
             api_key_brownouts=_brownouts(raw.get("api_key_brownouts")),
             migration_docs_url=str(
                 raw.get("migration_docs_url") or f"{resource.rstrip('/')}/docs/migration"
             ),
-            jwt_leeway=_int(raw, "jwt_leeway", cls.jwt_leeway, 0, 300),
-            jwks_cooldown=_int(raw, "jwks_cooldown", cls.jwks_cooldown, 0, 3600),
-            jwks_max_age=_int(raw, "jwks_max_age", cls.jwks_max_age, 1, 86400),
-            max_token_lifetime=_int(
-                raw, "max_token_lifetime", cls.max_token_lifetime, 60, 7 * 86400
+            jwt_leeway=raw.whole_number("jwt_leeway", cls.jwt_leeway, 0, 300),
+            jwks_cooldown=raw.whole_number("jwks_cooldown", cls.jwks_cooldown, 0, 3600),
+            jwks_max_age=raw.whole_number("jwks_max_age", cls.jwks_max_age, 1, 86400),
+            max_token_lifetime=raw.whole_number(
+                "max_token_lifetime", cls.max_token_lifetime, 60, 7 * 86400
             ),
-            introspection_cache_ttl=_int(
-                raw, "introspection_cache_ttl", cls.introspection_cache_ttl, 0, 60
+            introspection_cache_ttl=raw.whole_number(
+                "introspection_cache_ttl", cls.introspection_cache_ttl, 0, 60
             ),
             **_introspection_client(raw),
-            token_cache_size=_int(raw, "token_cache_size", cls.token_cache_size, 0, 1_000_000),
+            token_cache_size=raw.whole_number(
+                "token_cache_size", cls.token_cache_size, 0, 1_000_000
+            ),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
 
 
-def _introspection_client(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _introspection_client(raw: Environment) -> dict[str, Any]:
     client_id, secret, path = (
         raw.get("client_id"),
         raw.get("client_secret"),
@@ -111,27 +107,6 @@ def _introspection_client(raw: Mapping[str, Any]) -> dict[str, Any]:
         "client_secret": str(secret) if secret else None,
         "client_secret_file": Path(path) if path else None,
     }
-
-
-def _url(raw: Mapping[str, Any], name: str) -> str:
-    value = raw.get(name)
-    if not value:
-        raise ConfigError(f"{PREFIX}{name.upper()} is required, e.g. http://localhost:9000")
-    parts = urlsplit(str(value))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
-        raise ConfigError(f"{PREFIX}{name.upper()} must be an absolute http(s) URL")
-    return str(value)
-
-
-def _int(raw: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
-    value = raw.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ConfigError(f"{PREFIX}{name.upper()} must be between {lo} and {hi}, got {number}")
-    return number
 
 
 def _auth_mode(value: Any) -> str:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
+from service_kit.versioned import VersionedSnapshot
+
 from .db import Database
 
 SCHEMA = """
@@ -113,6 +115,7 @@ class Cutoff:
         self.migration_docs_url = migration_docs_url
         self.clock = clock
         self._local = threading.local()
+        self._extension = VersionedSnapshot(db, self._read_extension)
         db.connection().executescript(SCHEMA)
 
     def now(self) -> datetime:
@@ -148,19 +151,20 @@ class Cutoff:
     # -- extensions --------------------------------------------------------------------------
 
     def extended_until(self) -> datetime | None:
-        """The latest extension, re-read only when the database changed (``PRAGMA
-        data_version``, as ``flags.py`` does): every key response asks, for its header."""
-        conn = self.db.connection()
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        local = self._local
-        if getattr(local, "version", None) != version:
-            row = conn.execute(
+        """The latest extension, re-read only when the database changed
+        (``service_kit.versioned``): every key response asks, for its header."""
+        return self._extension.get()
+
+    def _read_extension(self) -> datetime | None:
+        row = (
+            self.db.connection()
+            .execute(
                 "SELECT until FROM api_key_sunset_extensions ORDER BY created_at DESC, rowid DESC"
                 " LIMIT 1"
-            ).fetchone()
-            local.extended = datetime.fromtimestamp(row["until"], UTC) if row else None
-            local.version = version
-        return local.extended
+            )
+            .fetchone()
+        )
+        return datetime.fromtimestamp(row["until"], UTC) if row else None
 
     def extend(self, until: datetime, reason: str) -> None:
         if self.sunset is None:
@@ -172,7 +176,6 @@ class Cutoff:
                 "INSERT INTO api_key_sunset_extensions VALUES (?, ?, ?)",
                 (int(until.timestamp()), reason, int(self.clock())),
             )
-        self._local.version = None  # a connection's own commits leave data_version as it was
 
     def effective_sunset(self) -> datetime | None:
         """The configured sunset, or a later extension of it."""

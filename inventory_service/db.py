@@ -1,16 +1,14 @@
-"""SQLite access for the Inventory API: one connection per thread, WAL, immediate writes.
+"""Inventory's SQLite schema and demo stock; connections and transactions are the kit's.
 
-``BEGIN IMMEDIATE`` takes the write lock up front, so two workers reserving the last units
-serialise instead of both reading "enough stock" and overselling.
+``BEGIN IMMEDIATE`` (``service_kit.sqlite``) takes the write lock up front, so two workers
+reserving the last units serialise instead of both reading "enough stock" and overselling.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from service_kit.sqlite import SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stock (
@@ -66,38 +64,11 @@ DEMO_STOCK = [
 ]
 
 
-class Database:
+class Database(SqliteDatabase):
+    """Inventory's database file; a fresh one starts with the demo SKUs."""
+
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self.connection()
-        conn.executescript(SCHEMA)
+        super().__init__(path, SCHEMA)
         with self.transaction() as db:
             if db.execute("SELECT COUNT(*) FROM stock").fetchone()[0] == 0:
                 db.executemany("INSERT INTO stock VALUES (?, ?, ?)", DEMO_STOCK)
-
-    def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # timeout= is SQLite's busy timeout: wait for a writer instead of failing.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            # WAL is a property of the file, set once (``python -m`` does it in the master
-            # before gunicorn forks). Asking again in every worker would need an exclusive
-            # lock and fail with "database is locked" while a sibling worker holds the file.
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")

@@ -6,21 +6,13 @@ No handler here ever shows a stack trace; an unexpected error is logged and answ
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from service_kit.problem import problem
+
 log = logging.getLogger(__name__)
-PROBLEM = "application/problem+json"
-
-
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return Response(json.dumps(body), status=status, content_type=PROBLEM)
 
 
 def register(app: Flask) -> None:

@@ -1,23 +1,19 @@
 """Auth-mode flags: a global mode and per-client overrides, persisted in SQLite.
 
 A flip is in force for every request in every worker as soon as the call that made it
-returns, with no restart and no "within a second": before each use, a thread asks its own
-SQLite connection for ``PRAGMA data_version``, which changes whenever another connection —
-another thread, another gunicorn worker, the ``flask auth-mode set`` CLI — has committed to
-the database since this connection last looked. Only then is the small flags table read
-again. The check costs a few microseconds (``make bench`` reports it); the re-read happens
-once per thread after any write to the database, reservations and ledger folds included,
-which is still far rarer than requests.
-
-Snapshots are kept per thread, not per process: a thread's ``data_version`` describes only
-its own connection, so a snapshot shared with other threads could be one that another
-thread read before the flip and stored after it.
+returns, with no restart and no "within a second": the small flags table is a per-thread
+``VersionedSnapshot`` (``service_kit.versioned``), read again only after a commit by any
+connection — another thread, another gunicorn worker, the ``flask auth-mode set`` CLI. The
+check costs a few microseconds (``make bench`` reports it); the re-read happens once per
+thread after any write to the database, reservations and ledger folds included, which is
+still far rarer than requests.
 """
 
 from __future__ import annotations
 
-import threading
 import time
+
+from service_kit.versioned import VersionedSnapshot
 
 from .config import AUTH_MODES
 from .db import Database
@@ -35,17 +31,14 @@ class AuthModes:
                 "INSERT OR IGNORE INTO auth_modes VALUES (?, ?, ?)",
                 (GLOBAL, initial_mode, int(time.time())),
             )
-        self._local = threading.local()
+        self._modes = VersionedSnapshot(db, self._read)
+
+    def _read(self) -> dict[str, tuple[str, int]]:
+        rows = self.db.connection().execute("SELECT * FROM auth_modes")
+        return {r["subject"]: (r["mode"], r["updated_at"]) for r in rows}
 
     def _snapshot(self) -> dict[str, tuple[str, int]]:
-        conn = self.db.connection()
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        local = self._local
-        if getattr(local, "version", None) != version:
-            rows = conn.execute("SELECT * FROM auth_modes")
-            local.modes = {r["subject"]: (r["mode"], r["updated_at"]) for r in rows}
-            local.version = version
-        return local.modes
+        return self._modes.get()
 
     def global_mode(self) -> str:
         return self._snapshot()[GLOBAL][0]
@@ -66,7 +59,6 @@ class AuthModes:
         if mode is None:
             with self.db.transaction() as conn:
                 conn.execute("DELETE FROM auth_modes WHERE subject = ?", (client_id,))
-            self._forget()
             return
         self._write(client_id, mode)
 
@@ -79,11 +71,6 @@ class AuthModes:
                 " DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at",
                 (subject, mode, int(time.time())),
             )
-        self._forget()
-
-    def _forget(self) -> None:
-        """A connection's own commits leave its ``data_version`` unchanged: re-read next time."""
-        self._local.version = None
 
 
 def accepts(mode: str, method: str) -> bool:

@@ -22,6 +22,8 @@ from urllib.parse import quote
 
 import requests
 
+from service_kit.discovery import DiscoveryError, discover
+
 from . import metrics
 from .config import PREFIX, Settings
 
@@ -83,7 +85,7 @@ class Introspector:
             )
             response.raise_for_status()
             body = response.json()
-        except (requests.RequestException, ValueError, OSError) as exc:
+        except (requests.RequestException, ValueError, OSError, DiscoveryError) as exc:
             log.warning("introspection failed: %s", exc)
             raise IntrospectionUnavailable("the authorization server could not be asked") from None
         if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
@@ -101,16 +103,11 @@ class Introspector:
         return self._secret or ""
 
     def _introspection_endpoint(self) -> str:
-        """RFC 8414 §2 ``introspection_endpoint``, discovered once; issuer must match."""
+        """RFC 8414 §2 ``introspection_endpoint``, discovered once (``service_kit.discovery``)."""
         if self._endpoint is None:
-            base = self.settings.issuer.rstrip("/")
-            response = requests.get(
-                f"{base}/.well-known/oauth-authorization-server", timeout=HTTP_TIMEOUT
-            )
-            response.raise_for_status()
-            meta = response.json()
+            meta = discover(self.settings.issuer, timeout=HTTP_TIMEOUT)
             endpoint = meta.get("introspection_endpoint")
-            if meta.get("issuer") != self.settings.issuer or not endpoint:
-                raise ValueError("the AS metadata has another issuer or no introspection_endpoint")
-            self._endpoint = str(endpoint)
+            if not isinstance(endpoint, str) or not endpoint:
+                raise ValueError("the AS metadata has no introspection_endpoint")
+            self._endpoint = endpoint
         return self._endpoint

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
     Counter,
-    generate_latest,
-    multiprocess,
 )
 
 AUTH_REQUESTS = Counter(
@@ -27,11 +20,3 @@ MCP_CALLS = Counter(
     "MCP server decisions (inventory_service.mcp) by client, tool and outcome",
     ["client_id", "tool", "outcome"],
 )
-
-
-def exposition() -> tuple[bytes, str]:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from . import metrics
+from service_kit.problem import problem
+from service_kit.prometheus import exposition
+
 from .auth import require
-from .errors import problem
 from .stock import OrderIdReused, OutOfStock, Stock, UnknownSku
 
 bp = Blueprint("inventory", __name__)
@@ -107,5 +108,5 @@ def healthz():
 
 @bp.get("/metrics")
 def prometheus():
-    body, content_type = metrics.exposition()
+    body, content_type = exposition()
     return Response(body, content_type=content_type)

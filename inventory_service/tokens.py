@@ -38,6 +38,8 @@ from typing import Any
 import jwt
 import requests
 
+from service_kit.discovery import DiscoveryError, discover
+
 from . import metrics
 
 log = logging.getLogger(__name__)
@@ -149,7 +151,7 @@ class JWKSCache:
             response = requests.get(uri, timeout=HTTP_TIMEOUT)
             response.raise_for_status()
             keyset = jwt.PyJWKSet.from_dict(response.json())
-        except (requests.RequestException, ValueError, jwt.PyJWTError) as exc:
+        except (requests.RequestException, ValueError, jwt.PyJWTError, DiscoveryError) as exc:
             log.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._keys), exc)
             self._stale_at = now + max(self.cooldown, MIN_JWKS_AGE)
             return
@@ -174,15 +176,10 @@ class JWKSCache:
         return max(MIN_JWKS_AGE, min(age, self.max_age))
 
     def _discover(self) -> str:
-        """RFC 8414 §3: metadata at the well-known URL, ``issuer`` must match exactly."""
-        base = self.issuer.rstrip("/")
-        response = requests.get(
-            f"{base}/.well-known/oauth-authorization-server", timeout=HTTP_TIMEOUT
-        )
-        response.raise_for_status()
-        meta = response.json()
-        if meta.get("issuer") != self.issuer:
-            raise ValueError(f"metadata issuer {meta.get('issuer')!r} != {self.issuer!r}")
+        """RFC 8414 / OIDC discovery (``service_kit.discovery``); ``issuer`` must match."""
+        meta = discover(self.issuer, timeout=HTTP_TIMEOUT)
+        if not isinstance(meta.get("jwks_uri"), str):
+            raise ValueError(f"the metadata of {self.issuer!r} has no jwks_uri")
         self.metadata = meta
         self._jwks_uri = meta["jwks_uri"]
         return self._jwks_uri

@@ -23,7 +23,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .inventory_client import InventoryClient
     from .oauth_client import ClientCredentials
     from .orders import DB_FILE, Orders
-    from .private_files import private_database
     from .token_cache import TokenCache
 
     settings = Settings.load(config)
@@ -41,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             margin=settings.oauth.refresh_margin,
             on_fetch=metrics.TOKEN_FETCHES.inc,
         )
-    app.extensions["orders"] = Orders(private_database(settings.data_dir / DB_FILE))
+    app.extensions["orders"] = Orders(settings.data_dir / DB_FILE)
     app.extensions["inventory"] = InventoryClient(
         settings.inventory_url, settings.auth, settings.api_key, tokens, settings.http_timeout
     )

@@ -7,18 +7,14 @@ private key) switches client authentication to ``private_key_jwt``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from service_kit.settings import ConfigError, Environment
 
 PREFIX = "ORDER_"
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +51,7 @@ class Settings:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
-        raw: dict[str, Any] = {
-            k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
-        }
-        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        raw = Environment(PREFIX, overrides)
         auth = str(raw.get("auth", "api_key"))
         if auth not in ("api_key", "oauth"):
             raise ConfigError(f"{PREFIX}AUTH must be api_key or oauth, got {auth!r}")
@@ -68,20 +61,20 @@ class Settings:
                 f"{PREFIX}API_KEY (or {PREFIX}API_KEY_FILE) is required when {PREFIX}AUTH=api_key"
             )
         return cls(
-            inventory_url=_url(raw, "inventory_url").rstrip("/"),
+            inventory_url=raw.http_url("inventory_url").rstrip("/"),
             data_dir=Path(raw.get("data_dir") or ".data/order_service"),
             auth=auth,
             api_key=api_key,
             oauth=_oauth(raw) if auth == "oauth" else None,
             host=str(raw.get("host", cls.host)),
-            port=_int(raw, "port", cls.port, 1, 65535),
-            workers=_int(raw, "workers", cls.workers, 1, 64),
-            threads=_int(raw, "threads", cls.threads, 1, 64),
+            port=raw.whole_number("port", cls.port, 1, 65535),
+            workers=raw.whole_number("workers", cls.workers, 1, 64),
+            threads=raw.whole_number("threads", cls.threads, 1, 64),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
 
 
-def _oauth(raw: Mapping[str, Any]) -> OAuthSettings:
+def _oauth(raw: Environment) -> OAuthSettings:
     client_id = raw.get("client_id")
     if not client_id:
         raise ConfigError(f"{PREFIX}CLIENT_ID is required when {PREFIX}AUTH=oauth")
@@ -97,18 +90,18 @@ def _oauth(raw: Mapping[str, Any]) -> OAuthSettings:
     if not scope.split():
         raise ConfigError(f"{PREFIX}SCOPE is required when {PREFIX}AUTH=oauth (least privilege)")
     return OAuthSettings(
-        issuer=_url(raw, "issuer"),
+        issuer=raw.http_url("issuer"),
         client_id=str(client_id),
-        resource=_url(raw, "resource"),
+        resource=raw.http_url("resource"),
         scope=" ".join(scope.split()),
         client_secret=secret,
         client_key_pem=key_pem,
         client_key_id=raw.get("client_key_id") or None,
-        refresh_margin=_int(raw, "token_refresh_margin", 60, 0, 3600),
+        refresh_margin=raw.whole_number("token_refresh_margin", 60, 0, 3600),
     )
 
 
-def _secret(raw: Mapping[str, Any], name: str) -> str | None:
+def _secret(raw: Environment, name: str) -> str | None:
     """``NAME`` or, Docker-secrets style, the first line of the file named by ``NAME_FILE``."""
     value = raw.get(name)
     path = raw.get(f"{name}_file")
@@ -124,24 +117,3 @@ def _read(variable: str, path: Any) -> str:
         return Path(str(path)).read_text()
     except OSError as exc:
         raise ConfigError(f"{variable} names a file that cannot be read: {exc.strerror}") from None
-
-
-def _url(raw: Mapping[str, Any], name: str) -> str:
-    value = raw.get(name)
-    if not value:
-        raise ConfigError(f"{PREFIX}{name.upper()} is required")
-    parts = urlsplit(str(value))
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{PREFIX}{name.upper()} must be an absolute http(s) URL")
-    return str(value)
-
-
-def _int(raw: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
-    value = raw.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ConfigError(f"{PREFIX}{name.upper()} must be between {lo} and {hi}, got {number}")
-    return number

@@ -20,6 +20,8 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
 from joserfc.jwk import import_key
 
+from service_kit.discovery import DiscoveryError, discover
+
 from .config import OAuthSettings
 from .token_cache import AuthServerUnavailable, TokenRefused
 
@@ -55,22 +57,18 @@ class ClientCredentials:
 
     def token_endpoint(self) -> str:
         if self._token_endpoint is None:
-            base = self.settings.issuer.rstrip("/")
             try:
-                response = requests.get(
-                    f"{base}/.well-known/oauth-authorization-server", timeout=TIMEOUT
-                )
-                response.raise_for_status()
-                meta = response.json()
-            except (requests.RequestException, ValueError) as exc:
-                raise AuthServerUnavailable(
-                    f"discovery at {base} failed: {exc.__class__.__name__}"
-                ) from None
-            if meta.get("issuer") != self.settings.issuer:
+                meta = discover(self.settings.issuer, timeout=TIMEOUT)
+            except DiscoveryError as exc:
+                if not exc.reachable:
+                    raise AuthServerUnavailable(str(exc)) from None
+                raise TokenRefused(str(exc)) from None
+            endpoint = meta.get("token_endpoint")
+            if not isinstance(endpoint, str) or not endpoint:
                 raise TokenRefused(
-                    f"metadata issuer {meta.get('issuer')!r} is not {self.settings.issuer!r}"
+                    f"the metadata of {self.settings.issuer!r} has no token_endpoint"
                 )
-            self._token_endpoint = meta["token_endpoint"]
+            self._token_endpoint = endpoint
         return self._token_endpoint
 
     def _session(self, endpoint: str) -> OAuth2Session:

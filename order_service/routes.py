@@ -6,24 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
 
-from . import metrics
+from service_kit.problem import problem
+from service_kit.prometheus import exposition
+
 from .inventory_client import InventoryError
 from .token_cache import AuthServerUnavailable, TokenRefused
 
 bp = Blueprint("orders", __name__)
-PROBLEM = "application/problem+json"
 MAX_QUANTITY = 10_000
-
-
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        **({"detail": detail} if detail else {}),
-        **extra,
-    }
-    return Response(json.dumps(body), status=status, content_type=PROBLEM)
 
 
 @bp.post("/orders")
@@ -78,5 +68,5 @@ def healthz():
 
 @bp.get("/metrics")
 def prometheus():
-    body, content_type = metrics.exposition()
+    body, content_type = exposition()
     return Response(body, content_type=content_type)

@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
-from .. import metrics
+from service_kit.prometheus import exposition
+
 from ..api_keys import ApiKeys
 from ..db import Database
 from ..ledger import ToolLedger
@@ -86,5 +87,5 @@ def _add_routes(server: MCPServer, settings: McpSettings, db: Database) -> None:
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:
-        body, content_type = metrics.exposition()
+        body, content_type = exposition()
         return Response(body, media_type=content_type)

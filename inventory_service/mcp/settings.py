@@ -8,14 +8,15 @@ as ``aud``) has no fallback: it is a different resource from the REST API on pur
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import PREFIX, ConfigError, _int, _url
+from service_kit.settings import ConfigError, Environment
+
+from ..config import PREFIX
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,12 @@ class McpSettings:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> McpSettings:
-        raw: dict[str, Any] = {
-            k[len(PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(PREFIX)
-        }
-        raw.update({k.lower(): v for k, v in (overrides or {}).items()})
+        raw = Environment(PREFIX, overrides)
         if not raw.get("mcp_resource"):
             raise ConfigError(
                 f"{PREFIX}MCP_RESOURCE is required: the MCP URL, e.g. http://127.0.0.1:9003/mcp"
             )
-        resource = _url(raw, "mcp_resource")
+        resource = raw.http_url("mcp_resource")
         if not urlsplit(resource).path.strip("/"):
             raise ConfigError(f"{PREFIX}MCP_RESOURCE must name the MCP path, e.g. .../mcp")
         if not raw.get("mcp_issuer") and raw.get("issuer"):
@@ -64,16 +62,18 @@ class McpSettings:
             raise ConfigError(f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer")
         hosts = raw.get("mcp_allowed_hosts") or urlsplit(resource).netloc
         return cls(
-            issuer=_url(raw, "mcp_issuer"),
+            issuer=raw.http_url("mcp_issuer"),
             resource=resource,
             data_dir=Path(
                 raw.get("mcp_data_dir") or raw.get("data_dir") or ".data/inventory_service"
             ),
             host=str(raw.get("mcp_host", cls.host)),
-            port=_int(raw, "mcp_port", cls.port, 1, 65535),
+            port=raw.whole_number("mcp_port", cls.port, 1, 65535),
             allowed_hosts=tuple(h.strip() for h in str(hosts).split(",") if h.strip()),
-            jwt_leeway=_int(raw, "mcp_jwt_leeway", cls.jwt_leeway, 0, 300),
-            jwks_cooldown=_int(raw, "mcp_jwks_cooldown", cls.jwks_cooldown, 0, 3600),
-            token_cache_size=_int(raw, "mcp_token_cache_size", cls.token_cache_size, 0, 1_000_000),
+            jwt_leeway=raw.whole_number("mcp_jwt_leeway", cls.jwt_leeway, 0, 300),
+            jwks_cooldown=raw.whole_number("mcp_jwks_cooldown", cls.jwks_cooldown, 0, 3600),
+            token_cache_size=raw.whole_number(
+                "mcp_token_cache_size", cls.token_cache_size, 0, 1_000_000
+            ),
             log_level=str(raw.get("mcp_log_level", raw.get("log_level", cls.log_level))).upper(),
         )

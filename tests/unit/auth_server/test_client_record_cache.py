@@ -26,7 +26,7 @@ def other_worker(app):
 def client_reads(app):
     """Client-table reads made by this thread's connection (the one the app serves with)."""
     reads: list[str] = []
-    conn = app.extensions["auth_store"]._connection()
+    conn = app.extensions["auth_store"].connection()
     conn.set_trace_callback(lambda sql: reads.append(sql) if "FROM clients" in sql else None)
     yield reads
     conn.set_trace_callback(None)

@@ -1,4 +1,4 @@
-"""Data files only the service's own user can read (issue 11: they were created 0644).
+"""Data files only the service's own user can read.
 
 SQLite creates its ``-wal`` and ``-shm`` files with the permissions of the database file,
 so creating the database 0600 before SQLite opens it is enough; an existing file from an

@@ -1,0 +1,62 @@
+"""``python -m <service>``: the service's own checks, then exec gunicorn with shared settings.
+
+Exec rather than embed, so ``PROMETHEUS_MULTIPROC_DIR`` is in the environment before any
+worker imports prometheus_client. The hooks gunicorn calls live in ``gunicorn_hooks.py``,
+passed as its config module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import NoReturn, Protocol
+
+
+class ServeSettings(Protocol):
+    host: str
+    port: int
+    workers: int
+    threads: int
+    data_dir: Path
+
+
+def exec_gunicorn(package: str, settings: ServeSettings) -> NoReturn:
+    """Replace this process with gunicorn serving ``<package>:create_app()``.
+
+    Call it after the schema (and anything else that must exist once) is prepared in this,
+    the master, process: gunicorn forks the workers from it.
+    """
+    metrics_dir = settings.data_dir / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    ready_dir = settings.data_dir / "workers"
+    shutil.rmtree(ready_dir, ignore_errors=True)
+    ready_dir.mkdir()
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "SERVICE_READY_DIR": str(ready_dir),
+    }
+    args = [
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:service_kit.gunicorn_hooks",
+        "--bind", f"{settings.host}:{settings.port}",
+        "--workers", str(settings.workers),
+        "--worker-class", "gthread",
+        "--threads", str(settings.threads),
+        # Keep-alive stays alive (docs/performance.md): gthread answers "Connection: close"
+        # once worker_connections - threads connections sit idle in keep-alive. Each worker
+        # gets its own SO_REUSEPORT listener, so the kernel spreads connections across
+        # workers and worker_connections keeps gunicorn's default (1000).
+        "--reuse-port",
+        # An idle keep-alive connection is closed after 1 s (gunicorn's default is 2 s): a
+        # stopping worker lingers that long for requests on its kept-alive connections, so
+        # a redeploy behind an idle pooled client would take that much longer.
+        "--keep-alive", "1",
+        "--graceful-timeout", "5",
+        "--no-control-socket",
+        f"{package}:create_app()",
+    ]  # fmt: skip
+    os.execve(sys.executable, args, env)  # noqa: S606 - argv list, no shell
