@@ -6,8 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_OIDC := tests/support/node_oidc
+NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 
-.PHONY: help install lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
+.PHONY: help install node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -19,6 +21,12 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv with the locked dependencies (uv if possible, INSTALL_WITH=pip to force pip)
+
+$(NODE_OIDC_STAMP): $(NODE_OIDC)/package.json $(NODE_OIDC)/package-lock.json
+	@bash scripts/install_node_oidc.sh $(NODE_OIDC)
+	@touch $(NODE_OIDC_STAMP)
+
+node-oidc: $(NODE_OIDC_STAMP) ## node-oidc-provider (pinned) for the tests' second AS (Node 18+; Debian's if missing)
 
 lock: ## Re-pin requirements*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml -q --no-header --python-version 3.11 -o requirements.lock
@@ -32,13 +40,13 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
+test: $(STAMP) $(NODE_OIDC_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
 	$(BIN)/pytest -q
 
 test-unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest -q tests/unit
 
-test-integration: $(STAMP) ## Integration tests on real gunicorn processes
+test-integration: $(STAMP) $(NODE_OIDC_STAMP) ## Integration tests on real gunicorn processes
 	$(BIN)/pytest -q tests/integration
 
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
@@ -69,4 +77,4 @@ bench: $(STAMP) ## Performance figures as ratios measured in one run (.bench/res
 	$(BIN)/python -m scripts.bench
 
 clean: down ## Remove venv, data and generated credentials
-	rm -rf $(VENV) .data .demo .bench .env
+	rm -rf $(VENV) .data .demo .bench .env $(NODE_OIDC)/node_modules
