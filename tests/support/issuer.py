@@ -153,13 +153,20 @@ class TestIssuer:
             request["assertion_header"] = jwt.get_unverified_header(assertion)
             request["assertion_claims"] = jwt.decode(assertion, options={"verify_signature": False})
         self.token_requests.append(request)
+        return {"access_token": self._grant(request), "token_type": "Bearer", "expires_in": 300}
+
+    @staticmethod
+    def requesting_client(request: dict[str, Any]) -> str:
+        """The client id a recorded token request names (Basic, form or assertion)."""
+        basic = request.get("authorization") or ""
+        if basic.startswith("Basic "):
+            return unquote(base64.b64decode(basic[6:]).decode().partition(":")[0])
+        return str(request["form"].get("client_id") or request.get("assertion_claims", {})["sub"])
+
+    def _grant(self, request: dict[str, Any]) -> str:
+        fields = request["form"]
         audience = fields.get("resource") or fields.get("audience") or "urn:no-audience"
-        scope = fields.get("scope", "")
-        return {
-            "access_token": self.mint(audience, scope=scope or None),
-            "token_type": "Bearer",
-            "expires_in": 300,
-        }
+        return self.mint(audience, scope=fields.get("scope") or None)
 
     def _handler(self):
         issuer = self
