@@ -489,7 +489,7 @@ class ProviderIssuer(TestIssuer):
         super().__init__(alg="RS256")
         self.issuer = f"{self.url}{self.shape.issuer_path}"
         self.metadata_fetches: list[str] = []
-        self.app_roles: tuple[str, ...] = ("read", "write")  # Entra ID: roles granted to apps
+        self.app_roles: tuple[str, ...] = ("read", "write")  # Entra ID, Zitadel: roles granted
         self.grants_tokens = True
 
     def metadata(self) -> dict[str, Any]:
@@ -532,13 +532,13 @@ class ProviderIssuer(TestIssuer):
         return self._sign(header, {**claims, **overrides})
 
     def _grant(self, request: dict[str, Any]) -> str:
-        """A token in the provider's shape for a recorded request: the scopes it asked for
-        (Entra ID grants the app roles assigned to the client, ``app_roles``), for the API
-        its ``audience`` parameter names where the provider reads one (Auth0, Hydra)."""
+        """A token in the provider's shape for a recorded request: the scopes it asked for, for
+        the API its ``audience`` parameter names where the provider reads one (Auth0, Hydra).
+        Entra ID and Zitadel grant what was assigned to the client (``app_roles``) instead."""
         fields = request["form"]
         requested = str(fields.get("scope") or "").split()
         ours = {native: ours for ours, native in self.shape.native_scopes.items()}
-        if self.shape.name == "entra":
+        if self.shape.name in ("entra", "zitadel"):
             permissions = list(self.app_roles)
         else:
             permissions = [ours[s] for s in requested if s in ours]
