@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import requests
 
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import free_port, stop_process_group, wait_until
 
 HERE = Path(__file__).resolve().parent / "node_oidc"
 SERVER = HERE / "server.mjs"
@@ -125,13 +124,7 @@ class NodeOidcProvider:
             return False
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process_group(self.proc)
         self.proc = None
 
     def token(self, client_id: str, secret: str, scope: str, resource: str) -> str:

@@ -205,36 +205,28 @@ def test_a_key_file_with_a_secret_method_is_refused(tmp_path):
         )
 
 
-def test_a_certificate_of_another_key_is_refused(tmp_path):
-    (tmp_path / "key.pem").write_bytes(private_pem("RSA"))
-    (tmp_path / "cert.pem").write_bytes(self_signed_certificate(private_pem("RSA")))
-    with pytest.raises(ConfigError, match="ORDER_CLIENT_CERT_FILE is not the certificate"):
+@pytest.mark.parametrize(
+    ("certificate", "credential", "message"),
+    [
+        ("another key's", "key", "ORDER_CLIENT_CERT_FILE is not the certificate"),
+        ("no certificate", "key", r"ORDER_CLIENT_CERT_FILE must hold a PEM X\.509"),
+        ("the key's", "secret", "ORDER_CLIENT_CERT_FILE needs private_key_jwt"),
+    ],
+)
+def test_a_certificate_that_cannot_serve_is_refused(tmp_path, certificate, credential, message):
+    key = private_pem("RSA")
+    cert = {
+        "another key's": self_signed_certificate(private_pem("RSA")),
+        "no certificate": b"not a certificate",
+        "the key's": self_signed_certificate(key),
+    }[certificate]
+    (tmp_path / "key.pem").write_bytes(key)
+    (tmp_path / "cert.pem").write_bytes(cert)
+    how = {"CLIENT_KEY_FILE": str(tmp_path / "key.pem")} if credential == "key" else {"CLIENT_SECRET": "s"}  # fmt: skip
+    with pytest.raises(ConfigError, match=message):
         oauth_settings(
             ISSUER="http://as.test",
             RESOURCE=RESOURCE,
-            CLIENT_KEY_FILE=str(tmp_path / "key.pem"),
             CLIENT_CERT_FILE=str(tmp_path / "cert.pem"),
-        )
-
-
-def test_a_certificate_file_that_holds_no_certificate_is_refused(tmp_path):
-    (tmp_path / "key.pem").write_bytes(private_pem("RSA"))
-    (tmp_path / "cert.pem").write_text("not a certificate")
-    with pytest.raises(ConfigError, match=r"ORDER_CLIENT_CERT_FILE must hold a PEM X\.509"):
-        oauth_settings(
-            ISSUER="http://as.test",
-            RESOURCE=RESOURCE,
-            CLIENT_KEY_FILE=str(tmp_path / "key.pem"),
-            CLIENT_CERT_FILE=str(tmp_path / "cert.pem"),
-        )
-
-
-def test_a_certificate_with_a_client_secret_is_refused(tmp_path):
-    (tmp_path / "cert.pem").write_bytes(self_signed_certificate(private_pem("RSA")))
-    with pytest.raises(ConfigError, match="ORDER_CLIENT_CERT_FILE needs private_key_jwt"):
-        oauth_settings(
-            ISSUER="http://as.test",
-            RESOURCE=RESOURCE,
-            CLIENT_SECRET="s",
-            CLIENT_CERT_FILE=str(tmp_path / "cert.pem"),
+            **how,
         )
