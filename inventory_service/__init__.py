@@ -18,7 +18,7 @@ from flask import Flask, g, request
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``INVENTORY_*`` environment, then ``config`` overrides."""
-    from . import admin, cli, cockpit_routes, errors, routes
+    from . import admin, cli, cockpit_routes, errors, releases, routes
     from .api_keys import ApiKeys
     from .auth import Authenticator, deprecation_headers
     from .config import Settings
@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     app.register_blueprint(routes.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(cockpit_routes.bp)
     app.after_request(deprecation_headers)

@@ -24,6 +24,14 @@ CREATE TABLE IF NOT EXISTS reservations (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (client_id, order_id)
 );
+CREATE TABLE IF NOT EXISTS released_reservations (  -- written by inventory_service.releases
+    client_id   TEXT NOT NULL,
+    order_id    TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    quantity    INTEGER NOT NULL,  -- units returned to stock; 0 if nothing was held
+    released_at INTEGER NOT NULL,
+    PRIMARY KEY (client_id, order_id)
+);
 CREATE TABLE IF NOT EXISTS api_keys (
     key_id     TEXT PRIMARY KEY,
     key_hash   TEXT NOT NULL,

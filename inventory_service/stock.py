@@ -23,6 +23,14 @@ class OrderIdReused(Exception):
     """The order id was already used for a different reservation."""
 
 
+class ReservationReleased(Exception):
+    """The order id's reservation was released; an order id never reserves again."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"the reservation for order {order_id!r} was released")
+        self.order_id = order_id
+
+
 @dataclass(frozen=True)
 class Reservation:
     order_id: str
@@ -69,6 +77,13 @@ class Stock:
                 if (earlier["sku"], earlier["quantity"]) != (sku, quantity):
                     raise OrderIdReused(order_id)
                 return Reservation(order_id, sku, quantity, created=False)
+            # A release fences the order id: a reservation request that arrives after it
+            # (a slow retry) must not take stock again for an order its client gave up.
+            if db.execute(
+                "SELECT 1 FROM released_reservations WHERE client_id = ? AND order_id = ?",
+                (client_id, order_id),
+            ).fetchone():
+                raise ReservationReleased(order_id)
             row = db.execute("SELECT quantity FROM stock WHERE sku = ?", (sku,)).fetchone()
             if row is None:
                 raise UnknownSku(sku)
