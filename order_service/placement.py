@@ -96,7 +96,9 @@ class Placement:
                     return _outstanding(state.lease_until - self.intents.now())
                 if self.intents.claim(state.order_id):
                     return self._reserve(state.order_id, sku, quantity, key)
-            elif state.order_status is OrderStatus.RELEASED:
+            elif state.order_status in (OrderStatus.RELEASED, OrderStatus.FAILED):
+                # The attempt ended without an order (a failure is replayed above when it was
+                # final): the key's request has not been done, so it gets a fresh attempt.
                 order_id = self.orders.new_id()
                 if self.intents.retarget(key, state.order_id, order_id, sku, quantity):
                     return self._reserve(order_id, sku, quantity, key)

@@ -35,6 +35,7 @@ class Reconciler:
     grace: float
     interval: float
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _keys_expired_at: float = field(default=float("-inf"), repr=False)
 
     def run_once(self) -> Counter[str]:
         """One pass; returns how many intents were released and how many must wait."""
@@ -57,7 +58,10 @@ class Reconciler:
                 "released order intent %s (%s, was %s): %s units back",
                 intent.id, intent.sku, intent.status, released.get("returned"),
             )  # fmt: skip
-        self.intents.forget_keys(self.intents.now() - KEY_TTL)
+        now = self.intents.now()
+        if now - self._keys_expired_at > KEY_TTL / 24:  # expire keys hourly, not every pass
+            self.intents.forget_keys(now - KEY_TTL)
+            self._keys_expired_at = now
         return outcome
 
     def start(self) -> threading.Thread:
