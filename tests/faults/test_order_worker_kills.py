@@ -36,6 +36,14 @@ OUTSTANDING = "A request is outstanding for this Idempotency-Key"
 FINAL_ANSWER_WITHIN = 30.0  # a client gives up on a key after this long (never happens)
 
 
+_stats_lock = threading.Lock()
+
+
+def count(stats: Counter, what: str) -> None:
+    with _stats_lock:
+        stats[what] += 1
+
+
 def workers(master_pid: int) -> set[int]:
     out = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
     return {int(pid) for pid in out.stdout.split()}
@@ -53,13 +61,13 @@ def place_until_answered(url: str, key: str, quantity: int, stats: Counter) -> r
                 timeout=10,
             )
         except requests.RequestException:
-            stats["dropped connections"] += 1
+            count(stats, "dropped connections")
             time.sleep(0.1)
             continue
         outstanding = resp.status_code == 409 and resp.json()["title"] == OUTSTANDING
         if resp.status_code in (201, 409, 422) and not outstanding:
             return resp
-        stats[f"retried after {resp.status_code}"] += 1
+        count(stats, f"retried after {resp.status_code}")
         time.sleep(0.2)
     raise AssertionError(f"no final answer for key {key} within {FINAL_ANSWER_WITHIN}s")
 
