@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from service_kit.gunicorn import exec_gunicorn
+
+from .config import ConfigError, Settings
+from .db import DB_FILE, Database
+
 
 def main() -> None:
-    from service_kit.gunicorn import exec_gunicorn
-
-    from .config import ConfigError, Settings
-    from .db import DB_FILE, Database
-
     try:
         settings = Settings.load()
     except ConfigError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import inventory_service.tokens as tokens_module
+import inventory_service.resource_server.tokens as tokens_module
 from inventory_service import create_app
 from inventory_service.config import ConfigError, Settings
 

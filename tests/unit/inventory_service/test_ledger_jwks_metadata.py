@@ -135,7 +135,7 @@ def test_a_key_removed_from_the_jwks_stops_its_cached_tokens(api, issuer):
 
 
 def test_a_cached_token_still_expires(settings, issuer, monkeypatch):
-    import inventory_service.tokens as tokens_module
+    import inventory_service.resource_server.tokens as tokens_module
 
     api = Api(create_app({**settings, "jwt_leeway": "0"}), issuer)
     token = api.token()

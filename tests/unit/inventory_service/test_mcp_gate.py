@@ -7,34 +7,23 @@ The gate is driven as a plain ASGI app with a recording app behind it, with the 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-import anyio
 import pytest
 
-from inventory_service.api_keys import ApiKeys
 from inventory_service.db import Database
-from inventory_service.ledger import ToolLedger
 from inventory_service.mcp.gate import Gate, inspect_body
 from inventory_service.mcp.settings import McpSettings
 from inventory_service.mcp.tools import TOOL_SCOPES
-from inventory_service.tokens import TokenValidator
+from inventory_service.migration.ledger import ToolLedger
+from inventory_service.resource_server.api_keys import ApiKeys
+from inventory_service.resource_server.tokens import TokenValidator
+
+from .gate_client import LIST, Recorder, bearer, call, tool_call
 
 MCP_URL = "http://mcp.test:9003/mcp"
 REST_URL = "http://inventory.test"
 PRM = "http://mcp.test:9003/.well-known/oauth-protected-resource/mcp"
-
-
-class Recorder:
-    """The app behind the gate: remembers what reached it."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[dict, bytes]] = []
-
-    async def __call__(self, scope, receive, send) -> None:
-        body = (await receive())["body"]
-        self.calls.append((scope, body))
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{}"})
 
 
 @pytest.fixture
@@ -47,53 +36,9 @@ def gate(issuer, db):
     settings = McpSettings.load(
         {"mcp_resource": MCP_URL, "issuer": issuer.issuer, "data_dir": "unused"}
     )
-    validator = TokenValidator(issuer.issuer, settings.resource, 30, 0, 100)
+    policy = replace(settings.token_policy, leeway=30, jwks_cooldown=0, cache_size=100)
+    validator = TokenValidator(policy=policy)
     return Gate(Recorder(), settings, validator, ApiKeys(db), ToolLedger(db), TOOL_SCOPES)
-
-
-def call(gate, body=None, headers=None, method="POST", path="/mcp", query=b""):
-    raw = json.dumps(body).encode() if body is not None else b""
-    sent: list[dict] = []
-
-    async def run() -> None:
-        messages = [{"type": "http.request", "body": raw, "more_body": False}]
-
-        async def receive():
-            return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "method": method,
-            "path": path,
-            "query_string": query,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-        }
-        await gate(scope, receive, send)
-
-    anyio.run(run)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-    return start["status"], response_headers, payload
-
-
-def tool_call(name, **arguments):
-    return {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {"name": name, "arguments": arguments},
-    }
-
-
-LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_no_credentials_is_401_without_error_code_and_points_at_the_metadata(gate):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from inventory_service import create_app
 from inventory_service.db import Database
-from inventory_service.ledger import ToolLedger
+from inventory_service.migration.ledger import ToolLedger
 
 from .conftest import Api
 

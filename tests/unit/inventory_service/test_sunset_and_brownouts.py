@@ -8,7 +8,7 @@ from flask.testing import FlaskCliRunner
 
 from inventory_service import create_app
 from inventory_service.config import ConfigError, Settings
-from inventory_service.cutoff import parse_brownouts, parse_duration
+from inventory_service.migration.cutoff import parse_brownouts, parse_duration
 
 from .conftest import METADATA_URL, Api
 

@@ -1,9 +1,8 @@
 """The usage ledger: who still calls with which credential, across all workers.
 
-Counting in SQLite on every request would add a write transaction to the hot path, so each
-worker counts in memory and a background thread folds its counts into a table every
-``FLUSH_INTERVAL`` seconds (and when it exits, and before the ledger is read).
-Prometheus counters (exact, per request) live in ``metrics.py``.
+Each worker counts in memory; the process's ``Flusher`` folds the counts into a table every
+second (and when it exits, and before the ledger is read). Prometheus counters (exact, per
+request) are fed from the same decision in ``usage.py``.
 
 ``Ledger`` counts REST authentication decisions per credential kind (``auth_usage``);
 ``ToolLedger`` counts the MCP server's decisions per tool (``mcp_usage``), so the dashboard
@@ -12,14 +11,16 @@ shows which agent called which tool and whether it was let in.
 
 from __future__ import annotations
 
-import atexit
+import sqlite3
 import threading
 import time
 from collections import defaultdict
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
 
-FLUSH_INTERVAL = 1.0
+from .flusher import Flusher
+
+Key = tuple[str, str, str]
 
 
 class _Counts:
@@ -28,40 +29,38 @@ class _Counts:
     TABLE = ""
     KIND = ""  # the middle key column
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteDatabase, flusher: Flusher | None = None) -> None:
+        """``flusher``: the process's writer; a ledger without one gets its own."""
         self.db = db
+        self.flusher = flusher or Flusher(db)
+        self.flusher.add(self)
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-        self._thread: threading.Thread | None = None
-        atexit.register(self.flush)
+        self._pending: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
 
     def record(self, client_id: str, kind: str, outcome: str) -> None:
         with self._lock:
             entry = self._pending[(client_id, kind, outcome)]
             entry[0] += 1
             entry[1] = int(time.time())
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._flusher, daemon=True, name="ledger")
-                self._thread.start()
+        self.flusher.wake()
 
     def flush(self) -> None:
+        """Write what this process has counted so far (the flusher writes all counts)."""
+        self.flusher.flush()
+
+    def take(self) -> dict[Key, list[int]]:
         with self._lock:
             pending, self._pending = self._pending, defaultdict(lambda: [0, 0])
-        if not pending:
-            return
-        with self.db.transaction() as conn:
-            conn.executemany(
-                # Table and column names are class constants, never input.
-                f"INSERT INTO {self.TABLE} VALUES (?, ?, ?, ?, ?)"  # noqa: S608
-                f" ON CONFLICT (client_id, {self.KIND}, outcome) DO UPDATE SET"
-                " count = count + excluded.count, last_seen = MAX(last_seen, excluded.last_seen)",
-                [(*key, count, seen) for key, (count, seen) in pending.items()],
-            )
+        return pending
 
-    def _flusher(self) -> None:
-        while True:
-            time.sleep(FLUSH_INTERVAL)
-            self.flush()
+    def write(self, conn: sqlite3.Connection, pending: dict[Key, list[int]]) -> None:
+        conn.executemany(
+            # Table and column names are class constants, never input.
+            f"INSERT INTO {self.TABLE} VALUES (?, ?, ?, ?, ?)"  # noqa: S608
+            f" ON CONFLICT (client_id, {self.KIND}, outcome) DO UPDATE SET"
+            " count = count + excluded.count, last_seen = MAX(last_seen, excluded.last_seen)",
+            [(*key, count, seen) for key, (count, seen) in pending.items()],
+        )
 
     def _rows(self):
         self.flush()

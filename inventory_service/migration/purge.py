@@ -1,4 +1,4 @@
-"""The end of step 5: delete every API-key hash once nobody uses a key any more.
+"""Phase 4 (keys removed): delete every API-key hash once nobody uses a key any more.
 
 ``flask --app inventory_service api-keys purge --unused-for 7d`` refuses while any client
 had an API-key call *accepted* within the window (the usage ledger says who and when), so
@@ -17,20 +17,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
+
 from .ledger import Ledger
 
 log = logging.getLogger("inventory_service.purge")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_key_purges (
-    purged_at  INTEGER NOT NULL,
-    key_count  INTEGER NOT NULL,
-    clients    TEXT NOT NULL,     -- JSON list of the clients whose keys went
-    forced     INTEGER NOT NULL,
-    blockers   TEXT NOT NULL      -- JSON: who was still on keys when --force was used
-);
-"""
 
 
 class PurgeRefused(Exception):
@@ -40,11 +31,12 @@ class PurgeRefused(Exception):
 
 
 class Purge:
-    def __init__(self, db: Database, ledger: Ledger, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, db: SqliteDatabase, ledger: Ledger, clock: Callable[[], float] = time.time
+    ) -> None:
         self.db = db
         self.ledger = ledger
         self.clock = clock
-        db.connection().executescript(SCHEMA)
 
     def blockers(self, unused_for: int) -> list[dict]:
         """Clients with an API-key call accepted in the last ``unused_for`` seconds."""

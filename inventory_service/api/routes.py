@@ -1,22 +1,19 @@
-"""The Inventory API itself, RFC 9728 metadata, health and metrics."""
+"""The Inventory API over HTTP: stock, reservations, health and metrics."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service_kit.problem import problem
 from service_kit.prometheus import exposition
 
-from .auth import require
-from .stock import OrderIdReused, OutOfStock, Stock, UnknownSku
+from ..resource_server.require import require
+from .stock import OrderIdReused, OutOfStock, StockStore, UnknownSku, reservation_errors
 
 bp = Blueprint("inventory", __name__)
-MAX_QUANTITY = 10_000
 
 
-def _stock() -> Stock:
+def _stock() -> StockStore:
     return current_app.extensions["stock"]
 
 
@@ -41,7 +38,7 @@ def reserve(sku: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Bad request body", 'Send a JSON object: {"order_id", "quantity"}.')
-    errors = _reservation_errors(body)
+    errors = reservation_errors(body.get("order_id"), body.get("quantity"))
     if errors:
         return problem(422, "Invalid reservation", "; ".join(errors), errors=errors)
     try:
@@ -64,45 +61,9 @@ def reserve(sku: str):
     return jsonify(payload), 201 if reservation.created else 200
 
 
-def _reservation_errors(body: dict[str, Any]) -> list[str]:
-    errors = []
-    order_id, quantity = body.get("order_id"), body.get("quantity")
-    if not isinstance(order_id, str) or not 1 <= len(order_id) <= 64 or not order_id.isprintable():
-        errors.append("order_id must be a string of 1-64 printable characters")
-    if (
-        isinstance(quantity, bool)
-        or not isinstance(quantity, int)
-        or not 1 <= quantity <= MAX_QUANTITY
-    ):
-        errors.append(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
-    return errors
-
-
-@bp.get("/.well-known/oauth-protected-resource")
-def resource_metadata():
-    """RFC 9728 §2: tells an MCP-style client which AS to ask and what to ask for."""
-    settings = current_app.extensions["authenticator"].settings
-    response = jsonify(
-        resource=settings.resource,
-        authorization_servers=[settings.issuer],
-        scopes_supported=["inventory:read", "inventory:write", "inventory:admin"],
-        bearer_methods_supported=["header"],
-        resource_documentation=settings.migration_docs_url,
-    )
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
-    return response
-
-
-@bp.get("/docs/migration")
-def migration_docs():
-    settings = current_app.extensions["authenticator"].settings
-    return render_template("migration.html", settings=settings)
-
-
 @bp.get("/healthz")
 def healthz():
-    current_app.extensions["stock"].db.connection().execute("SELECT 1")
+    _stock().ping()
     return {"status": "ok"}
 
 

@@ -1,4 +1,4 @@
-"""Step 5 of the migration: the API-key sunset, brownouts before it, and extensions after it.
+"""Phase 3 (token-only) on a date: the API-key sunset, brownouts before it, extensions after it.
 
 * ``INVENTORY_API_KEY_SUNSET`` (RFC 8594) is the cutoff: from that instant on, every API key
   is refused with a 401 that names the date — unless an operator has extended it
@@ -24,17 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
+from service_kit.sqlite import SqliteDatabase
 from service_kit.versioned import VersionedSnapshot
 
-from .db import Database
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_key_sunset_extensions (
-    until      INTEGER NOT NULL,  -- unix time the keys keep working until
-    reason     TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-"""
+from ..resource_server.decision import KeyRefusal
 
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?"
@@ -91,19 +84,12 @@ def parse_brownouts(text: str | None) -> tuple[Brownout, ...]:
     return tuple(sorted(windows, key=lambda b: b.start))
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why a valid API key is refused right now; ``auth.py`` turns it into the 401."""
-
-    title: str
-    detail: str
-    extra: dict
-
-
 class Cutoff:
+    """The sunset and its brownouts (the resource server's ``KeyCutoff``), extensions in SQLite."""
+
     def __init__(
         self,
-        db: Database,
+        db: SqliteDatabase,
         sunset_http_date: str | None,
         brownouts: tuple[Brownout, ...] = (),
         migration_docs_url: str = "",
@@ -116,20 +102,19 @@ class Cutoff:
         self.clock = clock
         self._local = threading.local()
         self._extension = VersionedSnapshot(db, self._read_extension)
-        db.connection().executescript(SCHEMA)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     # -- the decision (only reached for a valid key in a mode that accepts keys) ------------
 
-    def refusal(self) -> Refusal | None:
+    def refusal(self) -> KeyRefusal | None:
         now = self.now()
         if self.sunset and now >= self.sunset:
             extended = self.extended_until()
             if extended is None or now >= extended:
                 until = _day(extended or self.sunset)
-                return Refusal(
+                return KeyRefusal(
                     "API keys are retired",
                     f"API keys stopped working on {until} (the announced sunset date). "
                     f"Use an OAuth 2.1 access token; see {self.migration_docs_url}.",
@@ -138,7 +123,7 @@ class Cutoff:
         for window in self.brownouts:
             if window.covers(now):
                 sunset = _day(self.effective_sunset()) if self.sunset else "not yet set"
-                return Refusal(
+                return KeyRefusal(
                     "API key brownout",
                     f"Scheduled API-key brownout {window.label}: keys are refused until "
                     f"{_iso(window.end)} to rehearse the cutoff. API keys stop working for good "

@@ -1,15 +1,14 @@
 """What each caller actually used: scopes and endpoints per client, credential and key.
 
 The usage ledger (``ledger.py``) answers "who still calls with a key". Right-sizing scopes
-(step 2 of the migration) needs more: for each client and credential kind — and for API
-keys, each key — which endpoints it called, which scope each call needed, how often and
-when last, plus the scopes its credential carried. The migration curve on the dashboard
+(before phase 2, when clients move) needs more: for each client and credential kind — and
+for API keys, each key — which endpoints it called, which scope each call needed, how often
+and when last, plus the scopes its credential carried. The migration curve on the dashboard
 needs key vs token calls per minute, and its red "being refused right now" needs each
 client's latest accepted and latest refused call to the millisecond (the ledger keeps
 seconds, too coarse to order a refusal and an acceptance made in the same second). All of
-it is kept here, in its own tables, fed from the same place as the ledger (``auth.py``)
-and folded in the same way: counted in memory per worker, written by a background thread
-every ``FLUSH_INTERVAL`` seconds.
+it is counted here in memory, fed from the same decision as the ledger (``usage.py``), and
+written by the process's one ``Flusher``.
 
 Demo shortcut: the per-minute series keeps one day (``SERIES_KEEP``); a real deployment
 would leave time series to Prometheus (``inventory_auth_requests_total`` has the same data).
@@ -17,56 +16,35 @@ would leave time series to Prometheus (``inventory_auth_requests_total`` has the
 
 from __future__ import annotations
 
-import atexit
+import sqlite3
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
 
-FLUSH_INTERVAL = 1.0
+from .flusher import Flusher
+
 SERIES_KEEP = 24 * 3600
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS auth_usage_detail (
-    client_id TEXT NOT NULL,
-    method    TEXT NOT NULL,           -- api_key | token
-    key_id    TEXT NOT NULL,           -- the API key's id; '' for tokens
-    endpoint  TEXT NOT NULL,           -- e.g. 'GET /inventory/<sku>'
-    scope     TEXT NOT NULL,           -- the scope that endpoint needs
-    granted   TEXT NOT NULL,           -- the credential's scopes at its latest call
-    count     INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    PRIMARY KEY (client_id, method, key_id, endpoint)
-);
-CREATE TABLE IF NOT EXISTS auth_usage_minutes (
-    minute  INTEGER NOT NULL,          -- unix time of the minute's start
-    method  TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    count   INTEGER NOT NULL,
-    PRIMARY KEY (minute, method, outcome)
-);
-CREATE TABLE IF NOT EXISTS auth_last_decision (
-    client_id TEXT NOT NULL,
-    outcome   TEXT NOT NULL,           -- accepted | refused
-    at        REAL NOT NULL,           -- sub-second, so "refused after accepted" is exact
-    PRIMARY KEY (client_id, outcome)
-);
-"""
 
 
 class UsageDetail:
-    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        db: SqliteDatabase,
+        flusher: Flusher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.db = db
         self.clock = clock
-        db.connection().executescript(SCHEMA)
+        self.flusher = flusher or Flusher(db)
+        self.flusher.add(self)
         self._lock = threading.Lock()
         self._uses: dict[tuple[str, str, str, str, str], list] = {}
         self._minutes: dict[tuple[int, str, str], int] = defaultdict(int)
         self._last: dict[tuple[str, str], float] = {}
-        self._thread: threading.Thread | None = None
-        atexit.register(self.flush)
 
     # -- recording (hot path: memory only) --------------------------------------------------
 
@@ -86,7 +64,7 @@ class UsageDetail:
             entry[0] += 1
             entry[1] = now
             entry[2] = " ".join(sorted(granted))
-            self._start()
+        self.flusher.wake()
 
     def record_decision(self, client_id: str, method: str, outcome: str) -> None:
         """Any decision, accepted or refused: the per-minute curve and the client's latest."""
@@ -95,61 +73,56 @@ class UsageDetail:
         with self._lock:
             self._minutes[(now - now % 60, method, outcome)] += 1
             self._last[(client_id, outcome)] = at
-            self._start()
-
-    def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._flusher, daemon=True, name="usage")
-            self._thread.start()
-
-    def _flusher(self) -> None:
-        while True:
-            time.sleep(FLUSH_INTERVAL)
-            self.flush()
+        self.flusher.wake()
 
     def flush(self) -> None:
+        """Write what this process has counted so far (the flusher writes all counts)."""
+        self.flusher.flush()
+
+    def take(self) -> tuple[dict, dict, dict] | None:
         with self._lock:
             uses, self._uses = self._uses, {}
             minutes, self._minutes = self._minutes, defaultdict(int)
             last, self._last = self._last, {}
-        if not uses and not minutes and not last:
-            return
-        with self.db.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO auth_usage_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (client_id, method, key_id, endpoint) DO UPDATE SET"
-                " count = count + excluded.count, scope = excluded.scope,"
-                " granted = CASE WHEN excluded.last_seen >= last_seen"
-                " THEN excluded.granted ELSE granted END,"
-                " last_seen = MAX(last_seen, excluded.last_seen)",
-                [
-                    (client, method, key_id, endpoint, scope, granted, count, seen)
-                    for (client, method, key_id, endpoint, scope), (count, seen, granted) in (
-                        uses.items()
-                    )
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO auth_usage_minutes VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (minute, method, outcome)"
-                " DO UPDATE SET count = count + excluded.count",
-                [(*key, count) for key, count in minutes.items()],
-            )
-            conn.executemany(
-                "INSERT INTO auth_last_decision VALUES (?, ?, ?) ON CONFLICT (client_id, outcome)"
-                " DO UPDATE SET at = MAX(at, excluded.at)",
-                [(*key, at) for key, at in last.items()],
-            )
-            conn.execute(
-                "DELETE FROM auth_usage_minutes WHERE minute < ?",
-                (int(self.clock()) - SERIES_KEEP,),
-            )
+        return (uses, minutes, last) if uses or minutes or last else None
+
+    def write(self, conn: sqlite3.Connection, taken: Any) -> None:
+        uses, minutes, last = taken
+        conn.executemany(
+            "INSERT INTO auth_usage_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (client_id, method, key_id, endpoint) DO UPDATE SET"
+            " count = count + excluded.count, scope = excluded.scope,"
+            " granted = CASE WHEN excluded.last_seen >= last_seen"
+            " THEN excluded.granted ELSE granted END,"
+            " last_seen = MAX(last_seen, excluded.last_seen)",
+            [
+                (client, method, key_id, endpoint, scope, granted, count, seen)
+                for (client, method, key_id, endpoint, scope), (count, seen, granted) in (
+                    uses.items()
+                )
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO auth_usage_minutes VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (minute, method, outcome)"
+            " DO UPDATE SET count = count + excluded.count",
+            [(*key, count) for key, count in minutes.items()],
+        )
+        conn.executemany(
+            "INSERT INTO auth_last_decision VALUES (?, ?, ?) ON CONFLICT (client_id, outcome)"
+            " DO UPDATE SET at = MAX(at, excluded.at)",
+            [(*key, at) for key, at in last.items()],
+        )
+        conn.execute(
+            "DELETE FROM auth_usage_minutes WHERE minute < ?",
+            (int(self.clock()) - SERIES_KEEP,),
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
     def uses(self) -> list[dict]:
         """Every (client, credential, key, endpoint) row with its scope, counts and last use."""
-        self.flush()
+        self.flusher.flush()
         rows = self.db.connection().execute(
             "SELECT * FROM auth_usage_detail ORDER BY client_id, method, key_id, endpoint"
         )
@@ -157,7 +130,7 @@ class UsageDetail:
 
     def last_decisions(self) -> dict[str, dict[str, float]]:
         """Per client: ``{"accepted": t, "refused": t}`` (unix time, sub-second), as known."""
-        self.flush()
+        self.flusher.flush()
         found: dict[str, dict[str, float]] = {}
         for row in self.db.connection().execute("SELECT * FROM auth_last_decision"):
             found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
@@ -166,7 +139,7 @@ class UsageDetail:
     def per_minute(self, minutes: int = 60) -> dict[str, list[int]]:
         """Calls per minute over the last ``minutes`` minutes (oldest first), by kind:
         ``api_key`` and ``token`` count every decision, ``refused`` the refused ones."""
-        self.flush()
+        self.flusher.flush()
         now = int(self.clock())
         current = now - now % 60
         first = current - (minutes - 1) * 60

@@ -12,8 +12,9 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
 
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 MAX_KEY_LENGTH = 128
@@ -26,12 +27,23 @@ class ApiKey:
     scopes: frozenset[str]
 
 
+class ApiKeyStore(Protocol):
+    """Where keys live. ``ApiKeys`` below is the SQLite implementation."""
+
+    def create(self, client_id: str, scopes: list[str]) -> tuple[ApiKey, str]: ...
+    def verify(self, key: str) -> ApiKey | None: ...
+    def revoke(self, key_id: str) -> bool: ...
+    def list(self) -> list[dict]: ...
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiKeys:
-    def __init__(self, db: Database) -> None:
+    """API keys in SQLite (``ApiKeyStore``)."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
 
     def create(self, client_id: str, scopes: list[str]) -> tuple[ApiKey, str]:

@@ -1,12 +1,21 @@
-"""Stock levels and reservations. A reservation is idempotent per (client, order id) and
-never oversells: the check and the decrement happen in one immediate transaction."""
+"""The domain: stock levels and reservations, shared by the REST API and the MCP tools.
+
+A reservation is validated here (``reservation_errors``: an order id of 1-64 printable
+characters and a whole-number quantity from 1 to ``MAX_QUANTITY``; ``"2"`` and ``true`` are
+not numbers), is idempotent per (client, order id), and never oversells: the check and the
+decrement happen in one immediate transaction. ``StockStore`` is the interface; ``Stock``
+is its SQLite implementation.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
+
+MAX_QUANTITY = 10_000
 
 
 class UnknownSku(LookupError):
@@ -31,9 +40,39 @@ class Reservation:
     created: bool  # False when an identical earlier reservation was replayed
 
 
+def reservation_errors(order_id: Any, quantity: Any) -> list[str]:
+    """What is wrong with a reservation request, in words for the caller; empty when valid."""
+    errors = []
+    if not isinstance(order_id, str) or not 1 <= len(order_id) <= 64 or not order_id.isprintable():
+        errors.append("order_id must be a string of 1-64 printable characters")
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        errors.append(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
+    return errors
+
+
+class StockStore(Protocol):
+    """Where stock and reservations live. ``Stock`` below is the SQLite implementation."""
+
+    def all(self) -> list[dict]: ...
+    def get(self, sku: str) -> dict: ...
+    def set(self, sku: str, quantity: int, name: str | None = None) -> None: ...
+    def reserve(self, client_id: str, order_id: str, sku: str, quantity: int) -> Reservation: ...
+    def ping(self) -> None: ...
+
+
 class Stock:
-    def __init__(self, db: Database) -> None:
+    """Stock and reservations in SQLite (``StockStore``)."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
+
+    def ping(self) -> None:
+        """Raises when the database cannot be read (the health checks)."""
+        self.db.connection().execute("SELECT 1")
 
     def all(self) -> list[dict]:
         rows = self.db.connection().execute("SELECT sku, name, quantity FROM stock ORDER BY sku")

@@ -24,8 +24,8 @@ import requests
 
 from service_kit.discovery import DiscoveryError, discover
 
-from . import metrics
-from .config import PREFIX, Settings
+from ..config import PREFIX, Settings
+from ..metrics import INTROSPECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Introspector:
             raise IntrospectionUnavailable("the authorization server could not be asked") from None
         if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
             raise IntrospectionUnavailable("the introspection answer has no boolean 'active'")
-        metrics.INTROSPECTIONS.labels(active=str(body["active"]).lower()).inc()
+        INTROSPECTIONS.labels(active=str(body["active"]).lower()).inc()
         return body["active"]
 
     def _client_secret(self) -> str:

@@ -1,27 +1,21 @@
-"""Admin commands: ``flask --app inventory_service stock|api-keys|auth-mode ...``."""
+"""The resource server's commands: ``flask --app inventory_service api-keys|auth-mode ...``.
+
+The ``api-keys`` group also carries the migration tooling's commands (``migration.cli``),
+added by the app factory.
+"""
 
 from __future__ import annotations
 
 import json
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
-from .config import AUTH_MODES
+from .modes import AUTH_MODES
 
-stock = AppGroup("stock", help="Stock levels.")
 api_keys = AppGroup("api-keys", help="Legacy API keys.")
 auth_mode = AppGroup("auth-mode", help="Auth-mode flags (same effect as the admin API).")
-
-
-@stock.command("set")
-@click.argument("sku")
-@click.argument("quantity", type=click.IntRange(min=0))
-def set_stock(sku, quantity):
-    """Set the stock level of SKU (created if new)."""
-    current_app.extensions["stock"].set(sku, quantity)
-    click.echo(json.dumps(current_app.extensions["stock"].get(sku)))
 
 
 @api_keys.command("create")
@@ -71,11 +65,3 @@ def set_mode(mode, client_id):
 def show_mode():
     modes = current_app.extensions["auth_modes"]
     click.echo(json.dumps({"mode": modes.global_mode(), "clients": modes.overrides()}))
-
-
-def register(app: Flask) -> None:
-    from .cli_cockpit import add_to
-
-    add_to(api_keys)  # scan, audit, purge, extend-sunset
-    for group in (stock, api_keys, auth_mode):
-        app.cli.add_command(group)

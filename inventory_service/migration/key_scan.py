@@ -1,11 +1,11 @@
-"""Step 1 of the migration: find where live API keys sit — in files, env vars, logs.
+"""Phase 0 (legacy), before anything moves: find where live API keys sit — files, env, logs.
 
 A regular expression only proposes candidates (the ``ik_<key id>_<secret>`` shape); a
 candidate counts as a *live key* only when its SHA-256 matches a stored, unrevoked hash
-(compared in constant time, as ``api_keys.py`` does). Look-alikes, test fixtures and keys
-from another installation are therefore never reported, revoked keys are counted but not
-reported, and the clear key is never printed: a finding names the place, the key id and the
-owning client.
+(compared in constant time, as ``resource_server/api_keys.py`` does). Look-alikes, test
+fixtures and keys from another installation are therefore never reported, revoked keys are
+counted but not reported, and the clear key is never printed: a finding names the place,
+the key id and the owning client.
 
 Demo shortcut: only this service's key format is recognised; a real scanner would also
 take the formats of the other systems being migrated.
@@ -22,10 +22,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .db import Database
+from service_kit.sqlite import SqliteDatabase
 
-# The shape api_keys.py mints: "ik_", 12 hex digits, "_", token_urlsafe(32) (43 characters);
-# not inside a longer run of key characters, so a longer look-alike is not cut to size.
+# The shape resource_server/api_keys.py mints: "ik_", 12 hex digits, "_", token_urlsafe(32)
+# (43 characters); not inside a longer run of key characters, so a longer look-alike is not
+# cut to size.
 CANDIDATE = re.compile(r"(?<![A-Za-z0-9_-])ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are skipped (and counted), logs excepted
@@ -58,7 +59,7 @@ class ScanReport:
 
 
 class KeyScanner:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
         self._verdicts: dict[str, tuple[str, str, str]] = {}
         self.report = ScanReport()

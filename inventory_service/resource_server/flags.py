@@ -12,17 +12,30 @@ still far rarer than requests.
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
+from service_kit.sqlite import SqliteDatabase
 from service_kit.versioned import VersionedSnapshot
 
-from .config import AUTH_MODES
-from .db import Database
+from .modes import AuthMode
 
 GLOBAL = "*"
 
 
+class AuthModeStore(Protocol):
+    """Where the flags live; every read sees every committed flip (the contract above)."""
+
+    def global_mode(self) -> AuthMode: ...
+    def for_client(self, client_id: str) -> tuple[AuthMode, int]: ...
+    def overrides(self) -> dict[str, AuthMode]: ...
+    def set_global(self, mode: AuthMode | str) -> None: ...
+    def set_client(self, client_id: str, mode: AuthMode | str | None) -> None: ...
+
+
 class AuthModes:
-    def __init__(self, db: Database, initial_mode: str) -> None:
+    """The SQLite store of the flags (``AuthModeStore``)."""
+
+    def __init__(self, db: SqliteDatabase, initial_mode: AuthMode) -> None:
         self.db = db
         with db.transaction() as conn:
             # INSERT OR IGNORE: the start value applies to a fresh data dir only; a mode set
@@ -33,28 +46,28 @@ class AuthModes:
             )
         self._modes = VersionedSnapshot(db, self._read)
 
-    def _read(self) -> dict[str, tuple[str, int]]:
+    def _read(self) -> dict[str, tuple[AuthMode, int]]:
         rows = self.db.connection().execute("SELECT * FROM auth_modes")
-        return {r["subject"]: (r["mode"], r["updated_at"]) for r in rows}
+        return {r["subject"]: (AuthMode(r["mode"]), r["updated_at"]) for r in rows}
 
-    def _snapshot(self) -> dict[str, tuple[str, int]]:
+    def _snapshot(self) -> dict[str, tuple[AuthMode, int]]:
         return self._modes.get()
 
-    def global_mode(self) -> str:
+    def global_mode(self) -> AuthMode:
         return self._snapshot()[GLOBAL][0]
 
-    def for_client(self, client_id: str) -> tuple[str, int]:
+    def for_client(self, client_id: str) -> tuple[AuthMode, int]:
         """The client's effective mode and since when (unix time) it has been in force."""
         modes = self._snapshot()
         return modes.get(client_id, modes[GLOBAL])
 
-    def overrides(self) -> dict[str, str]:
+    def overrides(self) -> dict[str, AuthMode]:
         return {k: mode for k, (mode, _) in self._snapshot().items() if k != GLOBAL}
 
-    def set_global(self, mode: str) -> None:
+    def set_global(self, mode: AuthMode | str) -> None:
         self._write(GLOBAL, mode)
 
-    def set_client(self, client_id: str, mode: str | None) -> None:
+    def set_client(self, client_id: str, mode: AuthMode | str | None) -> None:
         """Pin a client to a mode; ``None`` removes the pin so the global mode applies."""
         if mode is None:
             with self.db.transaction() as conn:
@@ -62,19 +75,14 @@ class AuthModes:
             return
         self._write(client_id, mode)
 
-    def _write(self, subject: str, mode: str) -> None:
-        if mode not in AUTH_MODES:
-            raise ValueError(f"mode must be one of {', '.join(AUTH_MODES)}")
+    def _write(self, subject: str, mode: AuthMode | str) -> None:
+        try:
+            mode = AuthMode(mode)
+        except ValueError:
+            raise ValueError(f"mode must be one of {', '.join(AuthMode)}") from None
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO auth_modes VALUES (?, ?, ?) ON CONFLICT (subject)"
                 " DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at",
                 (subject, mode, int(time.time())),
             )
-
-
-def accepts(mode: str, method: str) -> bool:
-    """Which credential kinds a mode lets through."""
-    return (method == "token" and mode != "api_key") or (
-        method == "api_key" and mode != "token_only"
-    )

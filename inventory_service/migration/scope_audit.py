@@ -1,4 +1,4 @@
-"""Step 2 of the migration: what does each key-holder actually need?
+"""Phase 1 (dual), before clients move in phase 2: what does each key-holder actually need?
 
 For every stored API key: its owner, the scopes it was granted, the scopes its accepted calls
 needed within the window (from ``usage_detail.py``), when it was last used, and the exact
@@ -13,7 +13,7 @@ import re
 import shlex
 import time
 
-from .api_keys import ApiKeys
+from ..resource_server.api_keys import ApiKeyStore
 from .usage_detail import UsageDetail
 
 DEFAULT_WINDOW = 30 * 86400
@@ -31,7 +31,7 @@ def registration_command(client_id: str, scopes: list[str], resource: str) -> st
 
 
 def audit(
-    api_keys: ApiKeys,
+    api_keys: ApiKeyStore,
     usage: UsageDetail,
     resource: str,
     window: int = DEFAULT_WINDOW,

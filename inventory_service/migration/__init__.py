@@ -1,0 +1,7 @@
+"""Migration tooling: what the move from API keys to tokens needs beyond authentication.
+
+Usage recording (``usage``, ``ledger``, ``usage_detail``), finding keys (``key_scan``,
+phase 0), right-sizing scopes (``scope_audit``, phase 1), the cutoff with its brownouts
+(``cutoff``, phase 3), deleting the key hashes (``purge``, phase 4), and the cockpit that
+shows it all (``cockpit``, ``chart``, ``routes``), with its commands in ``cli``.
+"""
