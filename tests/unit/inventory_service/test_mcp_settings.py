@@ -64,3 +64,16 @@ def test_a_bad_port_is_named():
 def test_a_missing_issuer_names_both_variables():
     with pytest.raises(ConfigError, match=r"INVENTORY_MCP_ISSUER \(or INVENTORY_ISSUER\)"):
         McpSettings.load({"mcp_resource": BASE["mcp_resource"]})
+
+
+@pytest.mark.parametrize(
+    ("removed", "shared"),
+    [
+        ("MCP_JWT_LEEWAY", "JWT_LEEWAY"),
+        ("MCP_JWKS_COOLDOWN", "JWKS_COOLDOWN"),
+        ("MCP_TOKEN_CACHE_SIZE", "TOKEN_CACHE_SIZE"),
+    ],
+)
+def test_an_mcp_only_copy_of_a_token_policy_setting_is_refused(removed, shared):
+    with pytest.raises(ConfigError, match=f"INVENTORY_{shared} for both"):
+        McpSettings.load({**BASE, removed.lower(): "5"})
