@@ -40,6 +40,7 @@ from .settings import McpSettings
 
 BASE_SCOPE = "inventory:read"  # what discovery (initialize, tools/list) is challenged with
 MAX_BODY = 1024 * 1024
+TOKEN = Credential.TOKEN
 _LABELLED_METHODS = {"initialize", "ping", "tools/list", "resources/list", "prompts/list"}
 
 
@@ -129,13 +130,15 @@ class Gate:
         if b"access_token=" in scope.get("query_string", b""):
             # OAuth 2.1 §5.2: no tokens in the query string; they end up in logs.
             description = "Send the token in the Authorization header."
-            raise Refused(self._oauth(400, "invalid_request", description, wanted))
+            raise Refused(self._oauth(400, "invalid_request", description, wanted), UNKNOWN, TOKEN)
         authorization = headers.get("authorization")
         if is_bearer(authorization):
             try:
                 token = bearer_token(authorization)
             except MalformedBearer as exc:
-                raise Refused(self._oauth(400, "invalid_request", str(exc), wanted)) from None
+                raise Refused(
+                    self._oauth(400, "invalid_request", str(exc), wanted), UNKNOWN, TOKEN
+                ) from None
             try:
                 # On the event loop, not in a thread: a token seen before is a dict lookup and
                 # a new one a signature check; only a JWKS refetch (unknown kid, at most once
@@ -143,7 +146,9 @@ class Gate:
                 # per tools/call here, more than everything else together (docs/decisions.md).
                 claims = self.tokens.validate(token)
             except InvalidToken as exc:
-                raise Refused(self._oauth(401, "invalid_token", str(exc), wanted)) from None
+                raise Refused(
+                    self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN
+                ) from None
             missing = call.needed - claims.scopes
             if missing:
                 # Held plus needed: a client that requests exactly the challenged scope keeps
@@ -151,11 +156,12 @@ class Gate:
                 union = " ".join(sorted(claims.scopes | call.needed))
                 description = f"This tool needs the {' '.join(sorted(missing))} scope."
                 response = self._oauth(403, "insufficient_scope", description, union)
-                raise Refused(response, claims.client_id)
-            return Principal(claims.client_id, Credential.TOKEN, claims.scopes)
+                raise Refused(response, claims.client_id, TOKEN)
+            return Principal(claims.client_id, TOKEN, claims.scopes)
         if "x-api-key" in headers:
             key = self.api_keys.verify(headers["x-api-key"])
-            raise Refused(self._key_refused(wanted), key.client_id if key else UNKNOWN)
+            client_id = key.client_id if key else UNKNOWN
+            raise Refused(self._key_refused(wanted), client_id, Credential.API_KEY)
         response = _problem(
             401,
             "Authentication required",

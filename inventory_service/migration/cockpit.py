@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..resource_server.modes import AuthMode, Credential
 from .scope_audit import DEFAULT_WINDOW, audit
+
+API_KEY, TOKEN = Credential.API_KEY, Credential.TOKEN
 
 REFUSED_RECENT = 300
 
@@ -52,12 +55,12 @@ def _client(
     row: dict, modes, keys: list[dict], uses: list[dict], last: dict[str, float], now: int
 ) -> dict:
     client_id = row["client_id"]
-    key = row.get("api_key") or {}
-    token = row.get("token") or {}
+    key = row.get(API_KEY) or {}
+    token = row.get(TOKEN) or {}
     mode = modes.for_client(client_id)[0]
     mine = [u for u in uses if u["client_id"] == client_id]
     granted = {s for k in keys if k["client_id"] == client_id for s in k["scopes"].split()}
-    granted |= {s for u in mine if u["method"] == "token" for s in u["granted"].split()}
+    granted |= {s for u in mine if u["method"] == TOKEN for s in u["granted"].split()}
     used = {u["scope"] for u in mine if u["last_seen"] >= now - DEFAULT_WINDOW}
     last_accepted, last_refused = last.get("accepted", 0.0), last.get("refused", 0.0)
     last_key, last_token = key.get("last_accepted") or 0, token.get("last_accepted") or 0
@@ -66,7 +69,7 @@ def _client(
     refused_now = 0 < last_refused >= last_accepted and last_refused >= now - REFUSED_RECENT
     if refused_now:
         state, words = "refused", "being refused right now"
-    elif still_on_keys and mode != "token_only":
+    elif still_on_keys and mode is not AuthMode.TOKEN_ONLY:
         state, words = "keys", "still on keys"
     elif still_on_keys:
         state, words = "keys", "on keys, already refused"
@@ -77,8 +80,8 @@ def _client(
     return {
         "client_id": client_id,
         "mode": mode,
-        "api_key": {"accepted": key.get("accepted", 0), "refused": key.get("refused", 0)},
-        "token": {"accepted": token.get("accepted", 0), "refused": token.get("refused", 0)},
+        API_KEY: {"accepted": key.get("accepted", 0), "refused": key.get("refused", 0)},
+        TOKEN: {"accepted": token.get("accepted", 0), "refused": token.get("refused", 0)},
         "scopes_granted": sorted(granted),
         "scopes_used": sorted(used),
         "scopes_unused": sorted(granted - used) if used else [],
@@ -87,19 +90,22 @@ def _client(
         "state_words": words,
         "refused_now": refused_now,
         "still_on_keys": still_on_keys,
-        "breaks_on_token_only": still_on_keys and mode != "token_only",
+        "breaks_on_token_only": still_on_keys and mode is not AuthMode.TOKEN_ONLY,
     }
 
 
-def _phase(mode: str, pinned: dict[str, str], sunset: dict, purge: dict | None, keys: list) -> dict:
-    on_tokens = sorted(c for c, m in pinned.items() if m == "token_only")
+def _phase(
+    mode: AuthMode, pinned: dict[str, AuthMode], sunset: dict, purge: dict | None, keys: list
+) -> dict:
+    """The README's phase (0 legacy, 1 dual, 2 migrated, 3 token-only, 4 keys removed)."""
+    on_tokens = sorted(c for c, m in pinned.items() if m is AuthMode.TOKEN_ONLY)
     if purge and not keys:
         return {
             "number": 4,
             "name": "keys purged",
             "words": "Every API-key hash is gone: the API-key code path can now be deleted.",
         }
-    if mode == "token_only":
+    if mode is AuthMode.TOKEN_ONLY:
         return {"number": 3, "name": "token-only", "words": "Every API key is refused."}
     if sunset["passed"]:
         return {
@@ -107,7 +113,7 @@ def _phase(mode: str, pinned: dict[str, str], sunset: dict, purge: dict | None, 
             "name": "past the sunset",
             "words": f"The sunset ({sunset['sunset']}) has passed: every API key is refused.",
         }
-    if mode == "api_key":
+    if mode is AuthMode.API_KEY:
         return {"number": 0, "name": "legacy", "words": "Only API keys are accepted."}
     if on_tokens:
         return {

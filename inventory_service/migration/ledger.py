@@ -15,12 +15,22 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from typing import Protocol
 
 from service_kit.sqlite import SqliteDatabase
 
 from .flusher import Flusher
 
 Key = tuple[str, str, str]
+
+
+class UsageLedger(Protocol):
+    """Decisions counted per (client, credential or tool, outcome). ``Ledger`` and
+    ``ToolLedger`` below are the SQLite implementations."""
+
+    def record(self, client_id: str, kind: str, outcome: str) -> None: ...
+    def usage(self) -> list[dict]: ...
+    def flush(self) -> None: ...
 
 
 class _Counts:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 from service_kit.sqlite import SqliteDatabase
 
-from .ledger import Ledger
+from ..resource_server.modes import Credential
+from .ledger import UsageLedger
 
 log = logging.getLogger("inventory_service.purge")
 
@@ -32,7 +33,7 @@ class PurgeRefused(Exception):
 
 class Purge:
     def __init__(
-        self, db: SqliteDatabase, ledger: Ledger, clock: Callable[[], float] = time.time
+        self, db: SqliteDatabase, ledger: UsageLedger, clock: Callable[[], float] = time.time
     ) -> None:
         self.db = db
         self.ledger = ledger
@@ -43,7 +44,7 @@ class Purge:
         since = int(self.clock()) - unused_for
         found = []
         for row in self.ledger.usage():
-            last = (row.get("api_key") or {}).get("last_accepted") or 0
+            last = (row.get(Credential.API_KEY) or {}).get("last_accepted") or 0
             if last and last >= since:
                 found.append({"client_id": row["client_id"], "last_key_use": last})
         return found

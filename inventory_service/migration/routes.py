@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from ..resource_server.modes import AuthMode
+from ..resource_server.modes import AuthMode, Credential
 from ..resource_server.require import require
 from .chart import migration_chart
 from .cockpit import snapshot
@@ -71,8 +71,8 @@ def _usage_rows() -> list[dict]:
     modes = current_app.extensions["auth_modes"]
     for row in rows:
         row["mode"] = modes.for_client(row["client_id"])[0]
-        last_key = (row.get("api_key") or {}).get("last_accepted") or 0
-        last_token = (row.get("token") or {}).get("last_accepted") or 0
+        last_key = (row.get(Credential.API_KEY) or {}).get("last_accepted") or 0
+        last_token = (row.get(Credential.TOKEN) or {}).get("last_accepted") or 0
         # On keys if its latest accepted call used a key; such a client breaks on a flip.
         row["still_on_keys"] = last_key > 0 and last_key >= last_token
         row["breaks_on_token_only"] = (

@@ -14,7 +14,8 @@ import shlex
 import time
 
 from ..resource_server.api_keys import ApiKeyStore
-from .usage_detail import UsageDetail
+from ..resource_server.modes import Credential
+from .usage_detail import UsageDetailStore
 
 DEFAULT_WINDOW = 30 * 86400
 _PLAIN = re.compile(r"[A-Za-z0-9:._/ -]+")
@@ -32,13 +33,13 @@ def registration_command(client_id: str, scopes: list[str], resource: str) -> st
 
 def audit(
     api_keys: ApiKeyStore,
-    usage: UsageDetail,
+    usage: UsageDetailStore,
     resource: str,
     window: int = DEFAULT_WINDOW,
     now: float | None = None,
 ) -> list[dict]:
     since = int(time.time() if now is None else now) - window
-    uses = [u for u in usage.uses() if u["method"] == "api_key"]
+    uses = [u for u in usage.uses() if u["method"] == Credential.API_KEY]
     rows = []
     for key in api_keys.list():
         if key["revoked"]:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from ..metrics import AUTH_REQUESTS
 from ..resource_server.decision import Principal
 from ..resource_server.modes import Credential
-from .ledger import Ledger
-from .usage_detail import UsageDetail
+from .ledger import UsageLedger
+from .usage_detail import UsageDetailStore
 
 ACCEPTED, REFUSED = "accepted", "refused"
 
 
 class UsageRecorder:
-    def __init__(self, ledger: Ledger, detail: UsageDetail) -> None:
+    """The resource server's ``DecisionRecorder``: one call per decision feeds every view."""
+
+    def __init__(self, ledger: UsageLedger, detail: UsageDetailStore) -> None:
         self.ledger = ledger
         self.detail = detail
 

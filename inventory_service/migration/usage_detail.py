@@ -21,16 +21,41 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from service_kit.sqlite import SqliteDatabase
 
+from ..resource_server.modes import Credential
 from .flusher import Flusher
+
+CREDENTIALS = tuple(c.value for c in Credential)  # the curve's lines: "api_key", "token"
 
 SERIES_KEEP = 24 * 3600
 
 
+class UsageDetailStore(Protocol):
+    """What each caller used and when. ``UsageDetail`` below is the SQLite implementation."""
+
+    clock: Callable[[], float]
+
+    def record_use(
+        self,
+        client_id: str,
+        method: str,
+        key_id: str,
+        endpoint: str,
+        scope: str,
+        granted: frozenset[str],
+    ) -> None: ...
+    def record_decision(self, client_id: str, method: str, outcome: str) -> None: ...
+    def uses(self) -> list[dict]: ...
+    def last_decisions(self) -> dict[str, dict[str, float]]: ...
+    def per_minute(self, minutes: int = 60) -> dict[str, list[int]]: ...
+
+
 class UsageDetail:
+    """Usage detail in SQLite (``UsageDetailStore``), counted in memory first."""
+
     def __init__(
         self,
         db: SqliteDatabase,
@@ -143,7 +168,7 @@ class UsageDetail:
         now = int(self.clock())
         current = now - now % 60
         first = current - (minutes - 1) * 60
-        series = {name: [0] * minutes for name in ("api_key", "token", "refused")}
+        series = {name: [0] * minutes for name in (*CREDENTIALS, "refused")}
         rows = self.db.connection().execute(
             "SELECT minute, method, outcome, count FROM auth_usage_minutes WHERE minute >= ?",
             (first,),
@@ -152,7 +177,7 @@ class UsageDetail:
             i = (row["minute"] - first) // 60
             if not 0 <= i < minutes:
                 continue
-            if row["method"] in ("api_key", "token"):
+            if row["method"] in CREDENTIALS:
                 series[row["method"]][i] += row["count"]
             if row["outcome"] == "refused":
                 series["refused"][i] += row["count"]
