@@ -18,8 +18,8 @@ from inventory_service.config import Settings
 from inventory_service.mcp.app import create_app as create_mcp_app
 from inventory_service.mcp.settings import McpSettings
 
-from ..conftest import RESOURCE
-from ..gate_client import LIST, Recorder, bearer, call
+from ..api_client import RESOURCE
+from ..mcp.gate_client import LIST, Recorder, bearer, call
 
 MCP_URL = "http://mcp.test:9003/mcp"
 

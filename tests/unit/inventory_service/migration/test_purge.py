@@ -6,6 +6,10 @@ import time
 
 from flask.testing import FlaskCliRunner
 
+from inventory_service import create_app
+
+from ..api_client import Api
+
 
 def purge(api, *args):
     return FlaskCliRunner(api.app).invoke(args=["api-keys", "purge", *args])
@@ -58,10 +62,6 @@ def test_refused_key_calls_do_not_block_the_purge(api):
 
 
 def test_the_dashboard_shows_the_purge_as_phase_4(settings, issuer):
-    from inventory_service import create_app
-
-    from .conftest import Api
-
     api = Api(create_app({**settings, "dashboard_public": "1"}), issuer)
     api.api_key("reporting-job")
     assert purge(api).exit_code == 0

@@ -1,18 +1,17 @@
-"""Keys leave the resource server on time (issue 11, item 1).
+"""The issuer's keys: fetched once, refetched on an unknown kid per cooldown, withdrawn on time.
 
-The review's attack: a token forged with a stolen key under its old ``kid`` kept working on
-admin endpoints, with no JWKS fetch, until some unknown kid happened to flush the cache.
 Here the clock is moved instead of waited for: the JWKS copy's age is on the monotonic clock.
 """
 
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import inventory_service.resource_server.tokens as tokens_module
 from inventory_service import create_app
 
-from .conftest import RESOURCE, Api
+from ..api_client import RESOURCE, Api
 
 
 @pytest.fixture
@@ -132,3 +131,66 @@ def test_a_verification_in_flight_when_a_key_leaves_cannot_refill_the_cache(
     resp = api.get("/inventory", token=old)
     assert resp.status_code == 401
     assert resp.get_json()["error"] == "invalid_token"
+
+
+def test_jwks_is_fetched_once_in_steady_state(api, issuer):
+    for _ in range(20):
+        assert api.get("/inventory", token=api.token()).status_code == 200
+    assert issuer.jwks_fetches == 1
+
+
+def test_an_unknown_kid_refetches_at_most_once_per_cooldown(settings, issuer):
+    api = Api(create_app({**settings, "jwks_cooldown": "60"}), issuer)
+    api.get("/inventory", token=api.token())
+    attacker = ec.generate_private_key(ec.SECP256R1())
+    for i in range(10):
+        resp = api.get(
+            "/inventory", token=issuer.mint(RESOURCE, headers={"kid": f"forged-{i}"}, key=attacker)
+        )
+        assert resp.status_code == 401
+    assert issuer.jwks_fetches == 1  # first fetch only: the cooldown holds the forged kids off
+
+
+def test_a_rotated_issuer_key_is_picked_up_through_the_unknown_kid_path(api, issuer):
+    assert api.get("/inventory", token=api.token()).status_code == 200
+    issuer.rotate()
+    assert api.get("/inventory", token=api.token()).status_code == 200
+    assert issuer.jwks_fetches == 2
+
+
+def test_a_failed_refresh_keeps_the_last_good_keys(api, issuer):
+    old_kid = issuer.kid
+    assert api.get("/inventory", token=api.token()).status_code == 200
+    issuer.failing = True
+    issuer.rotate()
+    assert api.get("/inventory", token=api.token()).status_code == 401  # new kid, JWKS down
+    issuer.kid = old_kid  # a new token under the old, still-known key
+    assert api.get("/inventory", token=api.token()).status_code == 200
+
+
+def test_a_key_removed_from_the_jwks_stops_its_cached_tokens(api, issuer):
+    old_kid = issuer.kid
+    token = api.token()
+    assert api.get("/inventory", token=token).status_code == 200  # now cached as valid
+    issuer.rotate()
+    issuer.drop_key(old_kid)
+    assert api.get("/inventory", token=api.token()).status_code == 200  # refresh drops old kid
+    assert api.get("/inventory", token=token).status_code == 401
+
+
+def test_threads_missing_the_key_at_once_share_one_fetch(api, issuer):
+    import threading
+
+    token, codes = api.token(), []
+    threads = [
+        threading.Thread(
+            target=lambda: codes.append(api.get("/inventory", token=token).status_code)
+        )
+        for _ in range(16)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * 16
+    assert issuer.jwks_fetches == 1

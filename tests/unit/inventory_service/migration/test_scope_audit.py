@@ -4,7 +4,7 @@ import json
 
 from flask.testing import FlaskCliRunner
 
-from .conftest import RESOURCE
+from ..api_client import RESOURCE
 
 
 def audit(api, *args):

@@ -8,7 +8,7 @@ import pytest
 
 from inventory_service import create_app
 
-from .conftest import Api
+from ..api_client import Api
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""HTML pages send CSP, X-Frame-Options and nosniff (issue 11, "low" row)."""
+"""HTML pages send CSP, X-Frame-Options and nosniff; JSON answers are not sniffed either."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from inventory_service import create_app
 
-from .conftest import Api
+from ..api_client import Api
 
 
 @pytest.fixture

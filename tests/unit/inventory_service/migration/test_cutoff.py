@@ -10,7 +10,7 @@ from inventory_service import create_app
 from inventory_service.config import ConfigError, Settings
 from inventory_service.migration.cutoff import parse_brownouts, parse_duration
 
-from .conftest import METADATA_URL, Api
+from ..api_client import METADATA_URL, Api
 
 SUNSET = "2027-06-30"
 BROWNOUTS = "2027-05-04T14:00Z/PT1H, 2027-06-01T14:00:00+00:00/2027-06-01T18:00:00+00:00"

@@ -1,7 +1,7 @@
-"""Admin tokens are confirmed by RFC 7662 introspection (issue 11, item 3).
+"""Admin tokens are confirmed by RFC 7662 introspection.
 
-The review's attack: `clients disable platform-admin` at the AS, and its token kept
-flipping Inventory's auth modes until it expired. Now the control plane asks the AS.
+The attack this closes: ``clients disable platform-admin`` at the AS while its token could
+still flip Inventory's auth modes until it expired. The control plane asks the AS.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import inventory_service.resource_server.tokens as tokens_module
 from inventory_service import create_app
 from inventory_service.config import ConfigError, Settings
 
-from .conftest import INTROSPECTION_CLIENT, METADATA_URL, RESOURCE, Api
+from ..api_client import INTROSPECTION_CLIENT, METADATA_URL, RESOURCE, Api
 
 INVALID = f'Bearer error="invalid_token", resource_metadata="{METADATA_URL}"'
 
