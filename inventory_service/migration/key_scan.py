@@ -86,25 +86,21 @@ class KeyScanner:
 
     def scan_text(self, lines: Iterable[str], where: str) -> None:
         for number, line in enumerate(lines, 1):
-            for match in CANDIDATE.finditer(line):
-                state, key_id, client_id = self.verdict(match.group())
-                if state == "live":
-                    self.report.findings.append(Finding(f"{where}:{number}", key_id, client_id))
-                elif state == "revoked":
-                    self.report.revoked += 1
-                else:
-                    self.report.look_alikes += 1
+            self._scan(line, f"{where}:{number}")
 
     def scan_env(self, environ: Mapping[str, str]) -> None:
         for name in sorted(environ):
-            for match in CANDIDATE.finditer(environ[name]):
-                state, key_id, client_id = self.verdict(match.group())
-                if state == "live":
-                    self.report.findings.append(Finding(f"env:{name}", key_id, client_id))
-                elif state == "revoked":
-                    self.report.revoked += 1
-                else:
-                    self.report.look_alikes += 1
+            self._scan(environ[name], f"env:{name}")
+
+    def _scan(self, text: str, location: str) -> None:
+        for match in CANDIDATE.finditer(text):
+            state, key_id, client_id = self.verdict(match.group())
+            if state == "live":
+                self.report.findings.append(Finding(location, key_id, client_id))
+            elif state == "revoked":
+                self.report.revoked += 1
+            else:
+                self.report.look_alikes += 1
 
     def scan_paths(self, paths: Iterable[str], logs: bool = False) -> None:
         """Walk files and directories; ``-`` reads standard input (e.g. ``docker compose
