@@ -3,8 +3,8 @@
 ``DecisionRecorder`` hears every decision once (the migration tooling's usage records:
 ledger, usage detail and Prometheus from the same call). ``KeyCutoff`` may refuse a valid
 API key because the sunset has passed or a brownout is on (the migration tooling's
-``Cutoff``). Keeping these as interfaces lets the resource server stand without the
-migration package importing back into it.
+``Cutoff``). As interfaces, they keep the dependency one way: the migration package
+imports the resource server, never the reverse.
 """
 
 from __future__ import annotations
