@@ -1,7 +1,13 @@
 """Inventory API: the service being migrated from API keys to OAuth 2.1 access tokens.
 
+Packages by concern: ``api`` (stock and reservations), ``resource_server`` (who is calling
+and may they: tokens, API keys, auth modes), ``migration`` (usage records, the cutoff, the
+purge, the cockpit) and ``mcp`` (the same operations as MCP tools, in their own process).
+This module assembles the REST app from them.
+
 Demo shortcuts: SQLite in a data dir, a handful of demo SKUs, a dashboard without a login
-when ``INVENTORY_DASHBOARD_PUBLIC`` is set. Authentication is not a shortcut: see ``auth.py``.
+when ``INVENTORY_DASHBOARD_PUBLIC`` is set. Authentication is not a shortcut: see
+``resource_server/authenticator.py``.
 """
 
 from __future__ import annotations
@@ -15,42 +21,44 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from . import errors
+from .api import cli as api_cli
+from .api import releases as api_releases
+from .api import routes as api_routes
+from .api.security_headers import secure_html
+from .api.stock import Stock
+from .config import Settings
+from .db import DB_FILE, Database
+from .migration import cli as migration_cli
+from .migration import routes as migration_routes
+from .migration.cutoff import Cutoff, parse_brownouts
+from .migration.flusher import Flusher
+from .migration.ledger import Ledger, ToolLedger
+from .migration.purge import Purge
+from .migration.usage import UsageRecorder
+from .migration.usage_detail import UsageDetail
+from .resource_server import admin as resource_server_admin
+from .resource_server import cli as resource_server_cli
+from .resource_server.api_keys import ApiKeys
+from .resource_server.authenticator import Authenticator
+from .resource_server.flags import AuthModes
+from .resource_server.introspection import Introspector
+from .resource_server.require import deprecation_headers
+from .resource_server.tokens import TokenValidator
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``INVENTORY_*`` environment, then ``config`` overrides."""
-    from . import admin, cli, cockpit_routes, errors, routes
-    from .api_keys import ApiKeys
-    from .auth import Authenticator, deprecation_headers
-    from .config import Settings
-    from .cutoff import Cutoff, parse_brownouts
-    from .db import DB_FILE, Database
-    from .flags import AuthModes
-    from .introspection import Introspector
-    from .ledger import Ledger, ToolLedger
-    from .purge import Purge
-    from .security_headers import secure_html
-    from .stock import Stock
-    from .tokens import TokenValidator
-    from .usage_detail import UsageDetail
-
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     db = Database(settings.data_dir / DB_FILE)
     modes = AuthModes(db, settings.auth_mode)
-    ledger = Ledger(db)
-    tokens = TokenValidator(
-        settings.issuer,
-        settings.resource,
-        settings.jwt_leeway,
-        settings.jwks_cooldown,
-        settings.token_cache_size,
-        settings.jwks_max_age,
-        settings.max_token_lifetime,
-    )
+    flusher = Flusher(db)  # the one writer of this process's usage counts
+    ledger = Ledger(db, flusher)
+    usage_detail = UsageDetail(db, flusher)
     api_keys = ApiKeys(db)
-    usage_detail = UsageDetail(db)
     cutoff = Cutoff(
         db,
         settings.api_key_sunset,
@@ -62,23 +70,36 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
-        tool_ledger=ToolLedger(db),  # written by the MCP server process, read here
+        tool_ledger=ToolLedger(db, flusher),  # written by the MCP server process, read here
         usage_detail=usage_detail,
         cutoff=cutoff,
         purge=Purge(db, ledger),
         authenticator=Authenticator(
-            settings, tokens, api_keys, modes, ledger, Introspector(settings), usage_detail, cutoff
+            settings=settings,
+            tokens=TokenValidator(policy=settings.token_policy),
+            api_keys=api_keys,
+            modes=modes,
+            introspector=Introspector(settings),
+            recorder=UsageRecorder(ledger, usage_detail),
+            cutoff=cutoff,
         ),
     )
-    app.register_blueprint(routes.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(cockpit_routes.bp)
+    for blueprint in (
+        api_routes.bp,
+        api_releases.bp,
+        resource_server_admin.bp,
+        resource_server_admin.metadata,
+        migration_routes.bp,
+    ):
+        app.register_blueprint(blueprint)
     app.after_request(deprecation_headers)
     app.after_request(secure_html)
     app.before_request(_start_timer)
     app.after_request(_log_request)
     errors.register(app)
-    cli.register(app)
+    migration_cli.add_to(resource_server_cli.api_keys)  # scan, audit, purge, extend-sunset
+    for group in (api_cli.stock, resource_server_cli.api_keys, resource_server_cli.auth_mode):
+        app.cli.add_command(group)
     return app
 
 

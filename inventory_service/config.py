@@ -17,8 +17,11 @@ from urllib.parse import urlsplit
 
 from service_kit.settings import ConfigError, Environment
 
+from .migration.cutoff import parse_brownouts
+from .resource_server.modes import AUTH_MODES, AuthMode
+from .resource_server.policy import TokenPolicy
+
 PREFIX = "INVENTORY_"
-AUTH_MODES = ("api_key", "dual", "token_only")
 
 
 @dataclass(frozen=True)
@@ -26,19 +29,15 @@ class Settings:
     issuer: str
     resource: str
     data_dir: Path
+    token_policy: TokenPolicy  # issuer, audience = resource, leeway, JWKS and cache limits
     host: str = "127.0.0.1"
     port: int = 9001
     workers: int = 2
     threads: int = 4
-    auth_mode: str = "dual"
+    auth_mode: AuthMode = AuthMode.DUAL
     api_key_sunset: str | None = None  # an IMF-fixdate, as RFC 8594 sends it
     api_key_brownouts: str = ""  # ISO 8601 intervals, see cutoff.py
     migration_docs_url: str = ""
-    jwt_leeway: int = 30
-    jwks_cooldown: int = 10
-    jwks_max_age: int = 300
-    max_token_lifetime: int = 86400
-    token_cache_size: int = 10_000
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     client_secret_file: Path | None = None
@@ -56,10 +55,11 @@ class Settings:
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
         raw = Environment(PREFIX, overrides)
-        resource = raw.http_url("resource")
+        issuer, resource = raw.http_url("issuer"), raw.http_url("resource")
         return cls(
-            issuer=raw.http_url("issuer"),
+            issuer=issuer,
             resource=resource,
+            token_policy=TokenPolicy.load(raw, issuer=issuer, audience=resource),
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
             host=str(raw.get("host", cls.host)),
             port=raw.whole_number("port", cls.port, 1, 65535),
@@ -71,19 +71,10 @@ class Settings:
             migration_docs_url=str(
                 raw.get("migration_docs_url") or f"{resource.rstrip('/')}/docs/migration"
             ),
-            jwt_leeway=raw.whole_number("jwt_leeway", cls.jwt_leeway, 0, 300),
-            jwks_cooldown=raw.whole_number("jwks_cooldown", cls.jwks_cooldown, 0, 3600),
-            jwks_max_age=raw.whole_number("jwks_max_age", cls.jwks_max_age, 1, 86400),
-            max_token_lifetime=raw.whole_number(
-                "max_token_lifetime", cls.max_token_lifetime, 60, 7 * 86400
-            ),
             introspection_cache_ttl=raw.whole_number(
                 "introspection_cache_ttl", cls.introspection_cache_ttl, 0, 60
             ),
             **_introspection_client(raw),
-            token_cache_size=raw.whole_number(
-                "token_cache_size", cls.token_cache_size, 0, 1_000_000
-            ),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
@@ -109,12 +100,12 @@ def _introspection_client(raw: Environment) -> dict[str, Any]:
     }
 
 
-def _auth_mode(value: Any) -> str:
+def _auth_mode(value: Any) -> AuthMode:
     if value not in AUTH_MODES:
         raise ConfigError(
             f"{PREFIX}AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {value!r}"
         )
-    return str(value)
+    return AuthMode(value)
 
 
 def _sunset(value: Any) -> str | None:
@@ -137,8 +128,6 @@ def _sunset(value: Any) -> str | None:
 
 
 def _brownouts(value: Any) -> str:
-    from .cutoff import parse_brownouts
-
     try:
         parse_brownouts(str(value or ""))
     except ValueError as exc:

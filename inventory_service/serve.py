@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+from service_kit.gunicorn import serve
+
+from .config import Settings
+from .db import DB_FILE, Database
 
 
 def main() -> None:
-    from service_kit.gunicorn import exec_gunicorn
-
-    from .config import ConfigError, Settings
-    from .db import DB_FILE, Database
-
-    try:
-        settings = Settings.load()
-    except ConfigError as exc:
-        sys.exit(f"inventory_service: {exc}")
-    # Schema and WAL once, in the master, before gunicorn forks (see service_kit.sqlite).
-    Database(settings.data_dir / DB_FILE)
-    exec_gunicorn("inventory_service", settings)
+    serve("inventory_service", Settings.load, lambda s: Database(s.data_dir / DB_FILE))

@@ -1,7 +1,8 @@
 """Order service: the caller that moves from a static API key to cached OAuth tokens.
 
 Demo shortcuts: orders are a single SQLite table and carry no customer. The token handling
-is the point of the service and is not a shortcut: see ``token_cache.py``.
+is the point of the service and is not a shortcut: see ``token_cache.py``; nor is an order
+being all-or-nothing across Order and Inventory: see ``placement.py`` and ``reconciler.py``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
     from . import metrics, routes
     from .config import Settings
+    from .intents import Intents
     from .inventory_client import InventoryClient
     from .oauth_client import ClientCredentials
     from .orders import DB_FILE, Orders
+    from .placement import Placement
+    from .reconciler import Reconciler
     from .token_cache import TokenCache
 
     settings = Settings.load(config)
@@ -40,10 +44,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             margin=settings.oauth.refresh_margin,
             on_fetch=metrics.TOKEN_FETCHES.inc,
         )
-    app.extensions["orders"] = Orders(settings.data_dir / DB_FILE)
-    app.extensions["inventory"] = InventoryClient(
+    orders = Orders(settings.data_dir / DB_FILE)
+    intents = Intents(orders, lease=settings.intent_lease)
+    inventory = InventoryClient(
         settings.inventory_url, settings.auth, settings.api_key, tokens, settings.http_timeout
     )
+    app.extensions.update(
+        orders=orders,
+        inventory=inventory,
+        placement=Placement(orders, intents, inventory),
+        reconciler=Reconciler(
+            intents, inventory, settings.reconcile_grace, settings.reconcile_interval
+        ),
+    )
+    if settings.reconcile_interval:
+        app.extensions["reconciler"].start()  # a first pass now, then on the timer
     app.register_blueprint(routes.bp)
     app.before_request(lambda: setattr(g, "started", time.perf_counter()))
     app.after_request(_log_request)

@@ -71,6 +71,11 @@ class Settings:
     threads: int = 4
     http_timeout: float = 5.0
     log_level: str = "INFO"
+    # Orders all-or-nothing (see ``placement.py``): how long a request holds its order
+    # intent, how much longer a retry may still complete it, how often the reconciler runs.
+    intent_lease: int = 20
+    reconcile_grace: int = 30
+    reconcile_interval: int = 10
 
     def __repr__(self) -> str:
         return f"Settings(auth={self.auth!r}, inventory_url={self.inventory_url!r})"
@@ -97,6 +102,11 @@ class Settings:
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            intent_lease=raw.whole_number("intent_lease", cls.intent_lease, 1, 3600),
+            reconcile_grace=raw.whole_number("reconcile_grace", cls.reconcile_grace, 0, 86400),
+            reconcile_interval=raw.whole_number(
+                "reconcile_interval", cls.reconcile_interval, 0, 3600
+            ),
         )
 
 

@@ -21,13 +21,24 @@ class InventoryError(Exception):
     """Inventory refused or could not be reached; ``status`` is what Order answers."""
 
     def __init__(
-        self, status: int, title: str, detail: str, upstream_status: int | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        upstream_status: int | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
         self.upstream_status = upstream_status
+        self.retry_after = retry_after
+
+    @property
+    def refused(self) -> bool:
+        """Inventory answered and reserved nothing: out of stock, or an unknown SKU."""
+        return self.upstream_status in (404, 409)
 
 
 @dataclass
@@ -42,19 +53,31 @@ class InventoryClient:
         self._http = requests.Session()
 
     def reserve(self, order_id: str, sku: str, quantity: int) -> dict[str, Any]:
-        url = f"{self.base_url}/inventory/{requests.utils.quote(sku, safe='')}/reservations"
         body = {"order_id": order_id, "quantity": quantity}
-        response = self._send(url, body)
+        response = self._send("POST", self._reservations(sku), body)
         if response.status_code in (200, 201):
             return response.json()
         raise _refusal(response)
 
-    def _send(self, url: str, body: dict[str, Any]) -> requests.Response:
+    def release(self, order_id: str, sku: str) -> dict[str, Any]:
+        """Give back ``order_id``'s reservation; idempotent, and fences the order id."""
+        url = f"{self._reservations(sku)}/{requests.utils.quote(order_id, safe='')}"
+        response = self._send("DELETE", url, None)
+        if response.status_code == 200:
+            return response.json()
+        raise _refusal(response)
+
+    def _reservations(self, sku: str) -> str:
+        return f"{self.base_url}/inventory/{requests.utils.quote(sku, safe='')}/reservations"
+
+    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> requests.Response:
         for attempt in (1, 2):
             headers = self._credentials()
             try:
                 metrics.INVENTORY_CALLS.labels(auth=self.auth).inc()
-                response = self._http.post(url, json=body, headers=headers, timeout=self.timeout)
+                response = self._http.request(
+                    method, url, json=body, headers=headers, timeout=self.timeout
+                )
             except requests.RequestException as exc:
                 if attempt == 2:
                     raise InventoryError(
@@ -86,6 +109,24 @@ def _refusal(response: requests.Response) -> InventoryError:
     if status == 404:
         return InventoryError(
             422, "Unknown SKU", detail or "Inventory does not know that SKU.", status
+        )
+    if status == 410:
+        return InventoryError(
+            503,
+            "Order attempt released",
+            "The reconciler released this attempt while Inventory answered; retry "
+            "(with the same Idempotency-Key, the retry starts a fresh attempt).",
+            status,
+        )
+    if status == 503:
+        # Inventory could not check our token now (its AS unreachable): the token stays
+        # cached, and the caller learns when to come back (RFC 9110 §10.2.3).
+        return InventoryError(
+            503,
+            "Inventory cannot check our credentials now",
+            detail or "Inventory answered 503.",
+            status,
+            response.headers.get("Retry-After"),
         )
     if status in (401, 403):
         return InventoryError(

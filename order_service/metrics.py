@@ -10,3 +10,8 @@ TOKEN_FETCHES = Counter(
     "order_token_fetches", "Access tokens fetched from the authorization server"
 )
 INVENTORY_CALLS = Counter("order_inventory_calls", "HTTP calls made to Inventory", ["auth"])
+INTENTS_RECONCILED = Counter(
+    "order_intents_reconciled",
+    "Order intents the reconciler released at Inventory (reservation held or not)",
+    ["outcome"],
+)

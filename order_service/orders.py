@@ -1,9 +1,15 @@
-"""Orders in SQLite. An order row is written only after Inventory confirmed the reservation,
-so a refused or failed call never leaves a half-made order behind."""
+"""Orders in SQLite: one row per order attempt, read by ``GET /orders/<id>``.
+
+The row is written as a ``pending`` intent *before* Inventory is asked to reserve, and only
+a row in state ``reserved`` was ever answered 201 (``placement.py``). Whatever a crash,
+timeout or kill leaves pending is either completed by a retry with the same
+``Idempotency-Key`` or released at Inventory by the reconciler (``reconciler.py``), so every
+reservation ends as an order or is released: nothing stays half-made. The states and their
+compare-and-set moves are in ``intents.py``.
+"""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
@@ -30,20 +36,13 @@ class Orders(SqliteDatabase):
     def new_id() -> str:
         return f"ord_{uuid.uuid4().hex}"
 
-    def add(self, order_id: str, sku: str, quantity: int) -> dict:
-        order = {
-            "id": order_id,
-            "sku": sku,
-            "quantity": quantity,
-            "status": "reserved",
-            "created_at": int(time.time()),
-        }
-        # One statement, so sqlite's implicit transaction makes it all-or-nothing.
-        self.connection().execute(
-            "INSERT INTO orders VALUES (:id, :sku, :quantity, :status, :created_at)", order
-        )
-        return order
-
     def get(self, order_id: str) -> dict | None:
-        row = self.connection().execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        row = (
+            self.connection()
+            .execute(
+                "SELECT id, sku, quantity, status, created_at FROM orders WHERE id = ?",
+                (order_id,),
+            )
+            .fetchone()
+        )
         return dict(row) if row else None

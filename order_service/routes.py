@@ -1,4 +1,5 @@
-"""Order endpoints: ``POST /orders`` reserves at Inventory, then stores the order."""
+"""Order endpoints: ``POST /orders`` records the intent, reserves at Inventory, completes the
+order (``placement.py``); it honours an ``Idempotency-Key`` header (``idempotency.py``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
 
-from service_kit.problem import problem
+from service_kit.problem import PROBLEM, problem
 from service_kit.prometheus import exposition
 
-from .inventory_client import InventoryError
-from .token_cache import AuthServerUnavailable, TokenRefused
+from .idempotency import HEADER, InvalidKey, fingerprint, parse_key
 
 bp = Blueprint("orders", __name__)
 MAX_QUANTITY = 10_000
@@ -18,25 +18,22 @@ MAX_QUANTITY = 10_000
 
 @bp.post("/orders")
 def create_order():
+    try:
+        key = parse_key(request.headers.get(HEADER))
+    except InvalidKey as exc:
+        return problem(400, "Invalid Idempotency-Key", str(exc))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Bad request body", 'Send a JSON object: {"sku", "quantity"}.')
     errors = _order_errors(body)
     if errors:
         return problem(422, "Invalid order", "; ".join(errors), errors=errors)
-    orders = current_app.extensions["orders"]
-    order_id = orders.new_id()
-    try:
-        current_app.extensions["inventory"].reserve(order_id, body["sku"], body["quantity"])
-    except InventoryError as exc:
-        return problem(exc.status, exc.title, exc.detail, upstream_status=exc.upstream_status)
-    except AuthServerUnavailable as exc:
-        return problem(503, "Authorization server unavailable", f"No valid access token and {exc}.")
-    except TokenRefused as exc:
-        return problem(502, "Authorization server refused our credentials", str(exc))
-    order = orders.add(order_id, body["sku"], body["quantity"])
-    return Response(json.dumps(order), status=201, content_type="application/json",
-                    headers={"Location": f"/orders/{order_id}"})  # fmt: skip
+    answer = current_app.extensions["placement"].place(
+        body["sku"], body["quantity"], key, fingerprint(body) if key else None
+    )
+    content_type = PROBLEM if answer.status >= 400 else "application/json"
+    return Response(json.dumps(answer.body), status=answer.status, content_type=content_type,
+                    headers=answer.headers)  # fmt: skip
 
 
 @bp.get("/orders/<order_id>")

@@ -8,8 +8,11 @@ The rules, each tested with a fake clock:
   fetches a fresh one.
 * If the authorization server is down, a token that has not actually expired keeps being
   used (we were only refreshing early); without one, ``AuthServerUnavailable`` says so.
-  After a failed fetch, further attempts wait ``retry_after`` seconds so an outage does
-  not put every request behind a connect timeout.
+  After a failed fetch, further attempts wait ``retry_after`` seconds, counted from the end
+  of the failed attempt, so an outage does not put every request behind a connect timeout.
+* One attempt at a time, even while the authorization server hangs: threads that waited
+  for an attempt get its outcome (its token, or its failure) instead of making their own;
+  while an early refresh is under way, the others keep using the still-valid token.
 """
 
 from __future__ import annotations
@@ -51,16 +54,26 @@ class TokenCache:
         self._lock = threading.Lock()
         self._token: CachedToken | None = None
         self._failed_at = float("-inf")
+        self._failure = "the authorization server was unreachable moments ago"
 
     def get(self) -> str:
         token = self._fresh()
         if token:
             return token.value
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            # Another thread is fetching. A token that has not expired yet serves this call;
+            # without one, wait for that attempt's outcome rather than starting a second.
+            valid = self._still_valid(self._clock())
+            if valid:
+                return valid.value
+            self._lock.acquire()
+        try:
             token = self._fresh()  # another thread may have fetched while we waited
             if token:
                 return token.value
             return self._refresh().value
+        finally:
+            self._lock.release()
 
     def invalidate(self, value: str) -> None:
         """Forget ``value`` if it is still the cached token (a 401 said it is no good)."""
@@ -75,18 +88,24 @@ class TokenCache:
             return token
         return None
 
+    def _still_valid(self, now: float) -> CachedToken | None:
+        token = self._token
+        return token if token and now < token.expires_at else None
+
     def _refresh(self) -> CachedToken:
         now = self._clock()
-        current = self._token
-        still_valid = current if current and now < current.expires_at else None
+        still_valid = self._still_valid(now)
         if now - self._failed_at < self._retry_after:
             if still_valid:
                 return still_valid
-            raise AuthServerUnavailable("the authorization server was unreachable moments ago")
+            raise AuthServerUnavailable(self._failure)
         try:
             value, expires_in = self._fetch()
-        except AuthServerUnavailable:
-            self._failed_at = now
+        except AuthServerUnavailable as exc:
+            # The pause runs from the end of the failed attempt: an attempt that hung for the
+            # whole fetch timeout must not leave the next one free to start at once.
+            self._failed_at = self._clock()
+            self._failure = str(exc)
             if still_valid:
                 return still_valid
             raise

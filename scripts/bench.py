@@ -547,7 +547,7 @@ def _flag_check_us(data_dir: Path, calls: int) -> float:
     """What obeying flips at once costs a request: the per-request ``PRAGMA data_version``
     look-up of ``AuthModes`` (no flip in between), in microseconds, in this process."""
     from inventory_service.db import DB_FILE, Database
-    from inventory_service.flags import AuthModes
+    from inventory_service.resource_server.flags import AuthModes
 
     modes = AuthModes(Database(data_dir / DB_FILE), "dual")
     modes.global_mode()

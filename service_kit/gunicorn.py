@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, TypeVar
+
+from .settings import ConfigError
 
 
 class ServeSettings(Protocol):
@@ -20,6 +23,24 @@ class ServeSettings(Protocol):
     workers: int
     threads: int
     data_dir: Path
+
+
+S = TypeVar("S", bound=ServeSettings)
+
+
+def serve(package: str, load: Callable[[], S], prepare: Callable[[S], object]) -> NoReturn:
+    """Load the settings (exit with the sentence naming a bad variable), let the service
+    prepare what must exist once — its schema, a first signing key — then exec gunicorn.
+
+    ``prepare`` runs here, in the master, before gunicorn forks, so workers never race to
+    create the schema or switch the file to WAL.
+    """
+    try:
+        settings = load()
+    except ConfigError as exc:
+        sys.exit(f"{package}: {exc}")
+    prepare(settings)
+    exec_gunicorn(package, settings)
 
 
 def exec_gunicorn(package: str, settings: ServeSettings) -> NoReturn:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
+import uvicorn
+
+from service_kit.settings import ConfigError
+
+from .settings import McpSettings
+
 
 def main() -> None:
-    import uvicorn
-
-    from ..config import ConfigError
-    from .settings import McpSettings
-
     try:
         settings = McpSettings.load()
     except ConfigError as exc:

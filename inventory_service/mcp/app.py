@@ -20,11 +20,11 @@ from starlette.types import ASGIApp
 
 from service_kit.prometheus import exposition
 
-from ..api_keys import ApiKeys
-from ..db import Database
-from ..ledger import ToolLedger
-from ..stock import Stock
-from ..tokens import TokenValidator
+from ..api.stock import Stock
+from ..db import DB_FILE, Database
+from ..migration.ledger import ToolLedger
+from ..resource_server.api_keys import ApiKeys
+from ..resource_server.tokens import TokenValidator
 from . import tools
 from .gate import Gate
 from .settings import McpSettings
@@ -43,10 +43,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     # The SDK logs "Terminating session: None" at INFO for every stateless request.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
-    db = Database(settings.data_dir / "inventory.db")
+    db = Database(settings.data_dir / DB_FILE)
     server = MCPServer("inventory", instructions=INSTRUCTIONS)
-    tools.register(server, Stock(db))
-    _add_routes(server, settings, db)
+    stock = Stock(db)
+    tools.register(server, stock)
+    _add_routes(server, settings, stock)
     sdk_app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
@@ -58,17 +59,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
             + [f"https://{h}" for h in settings.allowed_hosts],
         ),
     )
-    validator = TokenValidator(
-        settings.issuer,
-        settings.resource,  # audience: this MCP URL, never the REST API's
-        settings.jwt_leeway,
-        settings.jwks_cooldown,
-        settings.token_cache_size,
-    )
+    # The REST API's policy; its audience is this MCP URL, never the REST API's.
+    validator = TokenValidator(policy=settings.token_policy)
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 
-def _add_routes(server: MCPServer, settings: McpSettings, db: Database) -> None:
+def _add_routes(server: MCPServer, settings: McpSettings, stock: Stock) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
@@ -82,7 +78,7 @@ def _add_routes(server: MCPServer, settings: McpSettings, db: Database) -> None:
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
-        db.connection().execute("SELECT 1")
+        stock.ping()
         return JSONResponse({"status": "ok"})
 
     @server.custom_route("/metrics", methods=["GET"])

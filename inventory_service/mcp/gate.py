@@ -13,48 +13,35 @@ no client steps up. This ASGI middleware reads the JSON-RPC body first, then ans
   ``scope`` = held plus needed, because SDK 1.x requests the challenged scope verbatim
   and would otherwise drop what it held (SDK 2.x unions itself; both then retry).
 
-Token validation is the REST API's own ``TokenValidator`` (same typ, alg allow-list, JWKS
-cache, leeway) built with this server's audience. Every decision is counted per client and
+Token validation is the REST API's own ``TokenValidator`` under the same ``TokenPolicy``
+(typ, alg allow-list, JWKS limits, leeway, lifetime cap) with this server's audience; the
+header parsing, challenges and results are the resource server's (``bearer.py``,
+``decision.py``). Every decision is counted per client and
 per tool in the ``mcp_usage`` ledger and in Prometheus.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import metrics
-from ..api_keys import ApiKeys
-from ..ledger import ToolLedger
-from ..tokens import InvalidToken, TokenValidator
+from ..metrics import MCP_CALLS
+from ..migration.ledger import ToolLedger
+from ..resource_server.api_keys import ApiKeyStore
+from ..resource_server.bearer import MalformedBearer, bearer_token, challenge, is_bearer
+from ..resource_server.decision import UNKNOWN, Principal, Refused
+from ..resource_server.modes import Credential
+from ..resource_server.tokens import InvalidToken, TokenValidator
 from .settings import McpSettings
 
-# RFC 6750 §2.1 b64token
-_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)")
 BASE_SCOPE = "inventory:read"  # what discovery (initialize, tools/list) is challenged with
 MAX_BODY = 1024 * 1024
-UNKNOWN = "unknown"
+TOKEN = Credential.TOKEN
 _LABELLED_METHODS = {"initialize", "ping", "tools/list", "resources/list", "prompts/list"}
-
-
-@dataclass(frozen=True)
-class Principal:
-    client_id: str
-    scopes: frozenset[str]
-
-
-class Refused(Exception):
-    """The request is refused with ``response``; ``client_id`` is who the ledger blames."""
-
-    def __init__(self, response: Response, client_id: str = UNKNOWN) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-        self.client_id = client_id
 
 
 @dataclass(frozen=True)
@@ -99,7 +86,7 @@ class Gate:
         app: ASGIApp,
         settings: McpSettings,
         tokens: TokenValidator,
-        api_keys: ApiKeys,
+        api_keys: ApiKeyStore,
         ledger: ToolLedger,
         tool_scopes: dict[str, str],
     ) -> None:
@@ -143,33 +130,38 @@ class Gate:
         if b"access_token=" in scope.get("query_string", b""):
             # OAuth 2.1 §5.2: no tokens in the query string; they end up in logs.
             description = "Send the token in the Authorization header."
-            raise Refused(self._oauth(400, "invalid_request", description, wanted))
+            raise Refused(self._oauth(400, "invalid_request", description, wanted), UNKNOWN, TOKEN)
         authorization = headers.get("authorization")
-        if authorization is not None and authorization[:7].lower() == "bearer ":
-            match = _BEARER.fullmatch(authorization)
-            if not match:
-                description = "Malformed Authorization header."
-                raise Refused(self._oauth(400, "invalid_request", description, wanted))
+        if is_bearer(authorization):
+            try:
+                token = bearer_token(authorization)
+            except MalformedBearer as exc:
+                raise Refused(
+                    self._oauth(400, "invalid_request", str(exc), wanted), UNKNOWN, TOKEN
+                ) from None
             try:
                 # On the event loop, not in a thread: a token seen before is a dict lookup and
                 # a new one a signature check; only a JWKS refetch (unknown kid, at most once
                 # per cooldown) waits on the network. A thread hop per call cost ~1 ms of CPU
                 # per tools/call here, more than everything else together (docs/decisions.md).
-                claims = self.tokens.validate(match.group(1))
+                claims = self.tokens.validate(token)
             except InvalidToken as exc:
-                raise Refused(self._oauth(401, "invalid_token", str(exc), wanted)) from None
+                raise Refused(
+                    self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN
+                ) from None
             missing = call.needed - claims.scopes
             if missing:
                 # Held plus needed: a client that requests exactly the challenged scope keeps
-                # what it already had (issue 10: SDK 1.x does that).
+                # what it already had (SDK 1.x does that).
                 union = " ".join(sorted(claims.scopes | call.needed))
                 description = f"This tool needs the {' '.join(sorted(missing))} scope."
                 response = self._oauth(403, "insufficient_scope", description, union)
-                raise Refused(response, claims.client_id)
-            return Principal(claims.client_id, claims.scopes)
+                raise Refused(response, claims.client_id, TOKEN)
+            return Principal(claims.client_id, TOKEN, claims.scopes)
         if "x-api-key" in headers:
             key = self.api_keys.verify(headers["x-api-key"])
-            raise Refused(self._key_refused(wanted), key.client_id if key else UNKNOWN)
+            client_id = key.client_id if key else UNKNOWN
+            raise Refused(self._key_refused(wanted), client_id, Credential.API_KEY)
         response = _problem(
             401,
             "Authentication required",
@@ -184,12 +176,10 @@ class Gate:
         # unless it was refused.
         for label in call.labels or (() if accepted else ("other",)):
             self.ledger.record(client_id, label, outcome)
-            metrics.MCP_CALLS.labels(client_id=client_id, tool=label, outcome=outcome).inc()
+            MCP_CALLS.labels(client_id=client_id, tool=label, outcome=outcome).inc()
 
     def _challenge(self, error: str | None, scope: str) -> str:
-        params = [f'error="{error}"'] if error else []
-        params += [f'scope="{scope}"', f'resource_metadata="{self.settings.resource_metadata_url}"']
-        return "Bearer " + ", ".join(params)
+        return challenge(self.settings.resource_metadata_url, error, scope)
 
     def _oauth(self, status: int, error: str, description: str, scope: str) -> Response:
         response = JSONResponse({"error": error, "error_description": description}, status)

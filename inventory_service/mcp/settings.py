@@ -4,6 +4,11 @@ The issuer and the data dir fall back to the REST API's ``INVENTORY_ISSUER`` and
 ``INVENTORY_DATA_DIR``: the two processes share the SQLite file and trust the same AS, so
 one environment file can configure both. The resource (the MCP URL, which tokens must carry
 as ``aud``) has no fallback: it is a different resource from the REST API on purpose.
+
+The token rules are the REST API's own ``TokenPolicy``, read from the same variables
+(``INVENTORY_JWT_LEEWAY``, ``..._JWKS_COOLDOWN``, ``..._JWKS_MAX_AGE``,
+``..._MAX_TOKEN_LIFETIME``, ``..._TOKEN_CACHE_SIZE``) by the same code, with this server's
+audience: one policy, so no setting reaches one server and misses the other.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from urllib.parse import urlsplit
 from service_kit.settings import ConfigError, Environment
 
 from ..config import PREFIX
+from ..resource_server.policy import TokenPolicy
+
+# One policy for REST and MCP: MCP-only copies of its settings would let the two drift.
+_SHARED_POLICY = {
+    "mcp_jwt_leeway": "JWT_LEEWAY",
+    "mcp_jwks_cooldown": "JWKS_COOLDOWN",
+    "mcp_token_cache_size": "TOKEN_CACHE_SIZE",
+}
 
 
 @dataclass(frozen=True)
@@ -24,12 +37,10 @@ class McpSettings:
     issuer: str
     resource: str  # the MCP endpoint URL, e.g. http://127.0.0.1:9003/mcp
     data_dir: Path
+    token_policy: TokenPolicy  # the REST API's rules; audience = this MCP URL
     host: str = "127.0.0.1"
     port: int = 9003
     allowed_hosts: tuple[str, ...] = ()
-    jwt_leeway: int = 30
-    jwks_cooldown: int = 10
-    token_cache_size: int = 10_000
     log_level: str = "INFO"
 
     @property
@@ -60,20 +71,23 @@ class McpSettings:
             raw["mcp_issuer"] = raw["issuer"]
         if not raw.get("mcp_issuer"):
             raise ConfigError(f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer")
+        for name, shared in _SHARED_POLICY.items():
+            if raw.get(name) not in (None, ""):
+                raise ConfigError(
+                    f"{raw.variable(name)} is not a setting: the MCP server validates tokens"
+                    f" by the REST API's policy; set {PREFIX}{shared} for both"
+                )
         hosts = raw.get("mcp_allowed_hosts") or urlsplit(resource).netloc
+        issuer = raw.http_url("mcp_issuer")
         return cls(
-            issuer=raw.http_url("mcp_issuer"),
+            issuer=issuer,
             resource=resource,
+            token_policy=TokenPolicy.load(raw, issuer=issuer, audience=resource),
             data_dir=Path(
                 raw.get("mcp_data_dir") or raw.get("data_dir") or ".data/inventory_service"
             ),
             host=str(raw.get("mcp_host", cls.host)),
             port=raw.whole_number("mcp_port", cls.port, 1, 65535),
             allowed_hosts=tuple(h.strip() for h in str(hosts).split(",") if h.strip()),
-            jwt_leeway=raw.whole_number("mcp_jwt_leeway", cls.jwt_leeway, 0, 300),
-            jwks_cooldown=raw.whole_number("mcp_jwks_cooldown", cls.jwks_cooldown, 0, 3600),
-            token_cache_size=raw.whole_number(
-                "mcp_token_cache_size", cls.token_cache_size, 0, 1_000_000
-            ),
             log_level=str(raw.get("mcp_log_level", raw.get("log_level", cls.log_level))).upper(),
         )

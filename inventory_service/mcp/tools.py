@@ -2,7 +2,8 @@
 
 ``list_inventory`` and ``get_stock`` need ``inventory:read``, ``reserve_stock`` needs
 ``inventory:write`` (enforced by ``gate.py`` before the SDK runs, so a client can step up).
-A reservation is idempotent per (client, order id) exactly as over REST: the client is the
+A reservation is validated by the domain (``api.stock.reservation_errors``) and is
+idempotent per (client, order id) exactly as over REST: the client is the
 token's ``client_id``, which the gate hands over in the request state. Anticipated failures
 (unknown SKU, not enough stock, order id reused) are ``ToolError``: an ``isError`` result
 the model can read, not a protocol error.
@@ -15,16 +16,27 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
-from ..routes import MAX_QUANTITY, _reservation_errors
-from ..stock import OrderIdReused, OutOfStock, Stock, UnknownSku
+from ..api.stock import (
+    MAX_QUANTITY,
+    OrderIdReused,
+    OutOfStock,
+    StockStore,
+    UnknownSku,
+    reservation_errors,
+)
 
 READ, WRITE = "inventory:read", "inventory:write"
 TOOL_SCOPES = {"list_inventory": READ, "get_stock": READ, "reserve_stock": WRITE}
+# Advertised as an integer, but taken as sent: the domain's ``reservation_errors`` judges it,
+# so "2" and true are refused here exactly as over REST (pydantic would coerce both).
+Quantity = Annotated[
+    Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY})
+]
 
 
-def register(server: MCPServer, stock: Stock) -> None:
+def register(server: MCPServer, stock: StockStore) -> None:
     @server.tool(annotations=ToolAnnotations(readOnlyHint=True))
     def list_inventory() -> dict[str, Any]:
         """List every stock item with its quantity."""
@@ -41,12 +53,12 @@ def register(server: MCPServer, stock: Stock) -> None:
     @server.tool(annotations=ToolAnnotations(readOnlyHint=False, idempotentHint=True))
     def reserve_stock(
         sku: Annotated[str, Field(max_length=64)],
-        quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)],
+        quantity: Quantity,
         order_id: Annotated[str, Field(min_length=1, max_length=64)],
         ctx: Context,
     ) -> dict[str, Any]:
         """Reserve stock for an order; calling again with the same order id changes nothing."""
-        errors = _reservation_errors({"order_id": order_id, "quantity": quantity})
+        errors = reservation_errors(order_id, quantity)
         if errors:
             raise ToolError("; ".join(errors))
         client_id = ctx.request_context.request.state.principal.client_id

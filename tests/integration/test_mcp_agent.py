@@ -171,7 +171,7 @@ def test_calls_show_in_metrics_and_in_the_ledger_per_client_and_tool(stack):
 
     def ledger_rows():
         from inventory_service.db import Database
-        from inventory_service.ledger import ToolLedger
+        from inventory_service.migration.ledger import ToolLedger
 
         rows = ToolLedger(Database(stack.data_dir / "inventory.db")).usage()
         return {(r["client_id"], r["tool"]): r for r in rows}

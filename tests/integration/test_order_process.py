@@ -109,12 +109,13 @@ def test_a_refused_reservation_leaves_no_order_behind(
         f"{order.url}/orders", data="{", headers={"Content-Type": "application/json"}, timeout=5
     )
     assert bad.status_code == 400
-    # Only the one good order exists.
+    # Only the one good order exists; the two refused attempts ended as failed intents.
     import sqlite3
     from pathlib import Path
 
     db = sqlite3.connect(Path(order.env["ORDER_DATA_DIR"]) / "orders.db")
-    assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
+    states = dict(db.execute("SELECT status, COUNT(*) FROM orders GROUP BY status").fetchall())
+    assert states == {"reserved": 1, "failed": 2}
 
 
 def test_private_key_jwt_client_authentication_end_to_end(

@@ -1,18 +1,13 @@
+"""Fixtures for the Inventory unit tests: a third-party test issuer, settings, the app."""
+
 from __future__ import annotations
 
-import json
-
 import pytest
-from flask.testing import FlaskCliRunner
 
 from inventory_service import create_app
 from tests.support.issuer import TestIssuer
 
-RESOURCE = "http://inventory.test"
-METADATA_URL = f"{RESOURCE}/.well-known/oauth-protected-resource"
-
-
-INTROSPECTION_CLIENT = ("inventory-service", "introspection-secret")
+from .api_client import INTROSPECTION_CLIENT, RESOURCE, Api
 
 
 @pytest.fixture
@@ -44,52 +39,6 @@ def app(settings):
 @pytest.fixture
 def http(app):
     return app.test_client()
-
-
-class Api:
-    """HTTP details out of test bodies: who calls, with what."""
-
-    def __init__(self, app, issuer):
-        self.app = app
-        self.http = app.test_client()
-        self.issuer = issuer
-
-    def token(self, scope="inventory:read inventory:write", client_id="order-service", **claims):
-        return self.issuer.mint(RESOURCE, scope=scope, client_id=client_id, sub=client_id, **claims)
-
-    def api_key(self, client_id="reporting-job", scope="inventory:read inventory:write"):
-        out = FlaskCliRunner(self.app).invoke(
-            args=["api-keys", "create", client_id, "--scope", scope]
-        )
-        assert out.exit_code == 0, out.output
-        return json.loads(out.output)["api_key"]
-
-    def get(self, path, token=None, key=None, headers=None):
-        return self.http.get(path, headers=self._headers(token, key, headers))
-
-    def post(self, path, body, token=None, key=None):
-        return self.http.post(path, json=body, headers=self._headers(token, key))
-
-    def put(self, path, body, token=None, key=None):
-        return self.http.put(path, json=body, headers=self._headers(token, key))
-
-    def admin_token(self):
-        return self.token(scope="inventory:admin", client_id="platform-admin")
-
-    def set_mode(self, mode, client_id=None):
-        path = f"/admin/clients/{client_id}/auth-mode" if client_id else "/admin/auth-mode"
-        resp = self.put(path, {"mode": mode}, token=self.admin_token())
-        assert resp.status_code == 200, resp.get_json()
-        return resp
-
-    @staticmethod
-    def _headers(token, key, extra=None):
-        headers = dict(extra or {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if key:
-            headers["X-API-Key"] = key
-        return headers
 
 
 @pytest.fixture

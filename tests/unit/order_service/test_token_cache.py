@@ -130,3 +130,19 @@ def test_each_fetch_is_reported_for_metrics(clock):
     clock.now += 95
     cache.get()
     assert len(fetched) == 2
+
+
+def test_while_an_early_refresh_hangs_other_threads_keep_the_still_valid_token(clock):
+    auth = FakeAS(ttl=300)
+    cache = TokenCache(auth, margin=60, clock=clock)
+    assert cache.get() == "token-1"
+    clock.now += 250  # inside the margin: the next get refreshes early
+    auth.delay = 0.5
+    refresher = threading.Thread(target=cache.get)
+    refresher.start()
+    time.sleep(0.1)  # the refresher now holds the fetch
+    started = time.monotonic()
+    assert cache.get() == "token-1"
+    assert time.monotonic() - started < 0.1  # did not queue behind the fetch
+    refresher.join()
+    assert cache.get() == "token-2"

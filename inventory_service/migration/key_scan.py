@@ -1,0 +1,142 @@
+"""Phase 0 (legacy), before anything moves: find where live API keys sit — files, env, logs.
+
+A regular expression only proposes candidates (the ``ik_<key id>_<secret>`` shape); a
+candidate counts as a *live key* only when its SHA-256 matches a stored, unrevoked hash
+(compared in constant time, as ``resource_server/api_keys.py`` does). Look-alikes, test
+fixtures and keys from another installation are therefore never reported, revoked keys are
+counted but not reported, and the clear key is never printed: a finding names the place,
+the key id and the owning client.
+
+Demo shortcut: only this service's key format is recognised; a real scanner would also
+take the formats of the other systems being migrated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from service_kit.sqlite import SqliteDatabase
+
+# The shape resource_server/api_keys.py mints: "ik_", 12 hex digits, "_", token_urlsafe(32)
+# (43 characters); not inside a longer run of key characters, so a longer look-alike is not
+# cut to size.
+CANDIDATE = re.compile(r"(?<![A-Za-z0-9_-])ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are skipped (and counted), logs excepted
+LOG_GLOBS = ("*.log", "*.log.*")
+
+
+@dataclass(frozen=True)
+class Finding:
+    location: str  # "path:line" or "env:NAME"
+    key_id: str
+    client_id: str
+
+
+@dataclass
+class ScanReport:
+    findings: list[Finding] = field(default_factory=list)
+    revoked: int = 0  # revoked keys seen (harmless, not reported by place)
+    look_alikes: int = 0  # key-shaped strings matching no stored key
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "live_keys": [asdict(f) for f in self.findings],
+            "revoked_keys_seen": self.revoked,
+            "look_alikes_seen": self.look_alikes,
+            "files_scanned": self.files,
+            "skipped": self.skipped,
+        }
+
+
+class KeyScanner:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+        self._verdicts: dict[str, tuple[str, str, str]] = {}
+        self.report = ScanReport()
+
+    def verdict(self, candidate: str) -> tuple[str, str, str]:
+        """``("live" | "revoked" | "unknown", key_id, client_id)`` for one candidate."""
+        if candidate not in self._verdicts:
+            key_id = candidate.split("_")[1]
+            row = (
+                self.db.connection()
+                .execute(
+                    "SELECT key_hash, client_id, revoked FROM api_keys WHERE key_id = ?",
+                    (key_id,),
+                )
+                .fetchone()
+            )
+            digest = hashlib.sha256(candidate.encode()).hexdigest()
+            if row is None or not hmac.compare_digest(digest, row["key_hash"]):
+                self._verdicts[candidate] = ("unknown", key_id, "")
+            else:
+                state = "revoked" if row["revoked"] else "live"
+                self._verdicts[candidate] = (state, key_id, row["client_id"])
+        return self._verdicts[candidate]
+
+    def scan_text(self, lines: Iterable[str], where: str) -> None:
+        for number, line in enumerate(lines, 1):
+            self._scan(line, f"{where}:{number}")
+
+    def scan_env(self, environ: Mapping[str, str]) -> None:
+        for name in sorted(environ):
+            self._scan(environ[name], f"env:{name}")
+
+    def _scan(self, text: str, location: str) -> None:
+        for match in CANDIDATE.finditer(text):
+            state, key_id, client_id = self.verdict(match.group())
+            if state == "live":
+                self.report.findings.append(Finding(location, key_id, client_id))
+            elif state == "revoked":
+                self.report.revoked += 1
+            else:
+                self.report.look_alikes += 1
+
+    def scan_paths(self, paths: Iterable[str], logs: bool = False) -> None:
+        """Walk files and directories; ``-`` reads standard input (e.g. ``docker compose
+        logs``). With ``logs``, directories yield only ``*.log`` files, of any size."""
+        for path in paths:
+            if path == "-":
+                self.report.files += 1
+                self.scan_text(sys.stdin, "<stdin>")
+                continue
+            for file in _files(Path(path), logs):
+                self._scan_file(file, logs)
+
+    def _scan_file(self, file: Path, logs: bool) -> None:
+        try:
+            if not logs and file.stat().st_size > MAX_FILE_BYTES:
+                self.report.skipped.append(f"{file} (larger than {MAX_FILE_BYTES} bytes)")
+                return
+            with file.open("rb") as f:
+                if b"\0" in f.read(8192):
+                    return  # binary
+                f.seek(0)
+                self.report.files += 1
+                lines = (raw.decode("utf-8", "replace") for raw in f)
+                self.scan_text(lines, str(file))
+        except OSError as exc:
+            self.report.skipped.append(f"{file} ({exc.strerror})")
+
+
+def _files(path: Path, logs: bool) -> Iterator[Path]:
+    if path.is_file():
+        yield path
+        return
+    if not path.is_dir():
+        raise FileNotFoundError(path)
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(files):
+            if not logs or any(Path(name).match(glob) for glob in LOG_GLOBS):
+                yield Path(root) / name

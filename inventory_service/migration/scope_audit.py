@@ -1,0 +1,78 @@
+"""Phase 1 (dual), before clients move in phase 2: what does each key-holder actually need?
+
+For every stored API key: its owner, the scopes it was granted, the scopes its accepted calls
+needed within the window (from ``usage_detail.py``), when it was last used, and the exact
+command that registers the owner at the AS with no broader scope than that. A key granted
+more than it used is flagged as over-privileged; a key unused in the window gets no command
+(revoke it instead of migrating it).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+
+from ..resource_server.api_keys import ApiKeyStore
+from ..resource_server.modes import Credential
+from .usage_detail import UsageDetailStore
+
+DEFAULT_WINDOW = 30 * 86400
+_PLAIN = re.compile(r"[A-Za-z0-9:._/ -]+")
+
+
+def registration_command(client_id: str, scopes: list[str], resource: str) -> str:
+    """``flask --app auth_server clients create ...`` for the AS, quoted for a POSIX shell."""
+    scope = " ".join(scopes)
+    quoted = f'"{scope}"' if _PLAIN.fullmatch(scope) else shlex.quote(scope)
+    return (
+        f"flask --app auth_server clients create {shlex.quote(client_id)}"
+        f" --scope {quoted} --resource {shlex.quote(resource)}"
+    )
+
+
+def audit(
+    api_keys: ApiKeyStore,
+    usage: UsageDetailStore,
+    resource: str,
+    window: int = DEFAULT_WINDOW,
+    now: float | None = None,
+) -> list[dict]:
+    since = int(time.time() if now is None else now) - window
+    uses = [u for u in usage.uses() if u["method"] == Credential.API_KEY]
+    rows = []
+    for key in api_keys.list():
+        if key["revoked"]:
+            continue
+        granted = sorted(key["scopes"].split())
+        mine = [u for u in uses if u["key_id"] == key["key_id"]]
+        recent = [u for u in mine if u["last_seen"] >= since]
+        used = sorted({u["scope"] for u in recent})
+        last_use = max((u["last_seen"] for u in mine), default=None)
+        rows.append(
+            {
+                "key_id": key["key_id"],
+                "client_id": key["client_id"],
+                "scopes_granted": granted,
+                "scopes_used": used,
+                "unused_scopes": sorted(set(granted) - set(used)) if used else [],
+                "over_privileged": bool(used) and set(granted) > set(used),
+                "last_use": last_use,
+                "endpoints": {u["endpoint"]: u["count"] for u in recent},
+                "recommended_scope": " ".join(used) or None,
+                "as_command": registration_command(key["client_id"], used, resource)
+                if used
+                else None,
+                "advice": _advice(granted, used),
+            }
+        )
+    return rows
+
+
+def _advice(granted: list[str], used: list[str]) -> str:
+    if not used:
+        return "unused in the window: revoke it rather than migrate it"
+    extra = sorted(set(granted) - set(used))
+    if extra:
+        return f"over-privileged: never used {' '.join(extra)}; register with {' '.join(used)}"
+    return "uses every scope it holds"

@@ -1,0 +1,41 @@
+"""One usage record per request: the decision, counted once, feeds every view of it.
+
+The resource server hands each decision to ``UsageRecorder`` (its ``DecisionRecorder``);
+this one call counts it in the ledger (who is on which credential), in the usage detail
+(endpoints, scopes, the per-minute curve, latest decisions) and in Prometheus
+(``inventory_auth_requests_total``). The two in-memory counts share the process's one
+``Flusher``.
+"""
+
+from __future__ import annotations
+
+from ..metrics import AUTH_REQUESTS
+from ..resource_server.decision import Principal
+from ..resource_server.modes import Credential
+from .ledger import UsageLedger
+from .usage_detail import UsageDetailStore
+
+ACCEPTED, REFUSED = "accepted", "refused"
+
+
+class UsageRecorder:
+    """The resource server's ``DecisionRecorder``: one call per decision feeds every view."""
+
+    def __init__(self, ledger: UsageLedger, detail: UsageDetailStore) -> None:
+        self.ledger = ledger
+        self.detail = detail
+
+    def accepted(self, principal: Principal, endpoint: str, scope: str) -> None:
+        client_id, credential = principal.client_id, principal.credential
+        self._decision(client_id, credential, ACCEPTED)
+        self.detail.record_use(
+            client_id, credential, principal.key_id, endpoint, scope, principal.scopes
+        )
+
+    def refused(self, client_id: str, credential: Credential) -> None:
+        self._decision(client_id, credential, REFUSED)
+
+    def _decision(self, client_id: str, credential: Credential, outcome: str) -> None:
+        self.ledger.record(client_id, credential, outcome)
+        self.detail.record_decision(client_id, credential, outcome)
+        AUTH_REQUESTS.labels(client_id=client_id, method=credential, outcome=outcome).inc()

@@ -1,0 +1,184 @@
+"""What each caller actually used: scopes and endpoints per client, credential and key.
+
+The usage ledger (``ledger.py``) answers "who still calls with a key". Right-sizing scopes
+(before phase 2, when clients move) needs more: for each client and credential kind — and
+for API keys, each key — which endpoints it called, which scope each call needed, how often
+and when last, plus the scopes its credential carried. The migration curve on the dashboard
+needs key vs token calls per minute, and its red "being refused right now" needs each
+client's latest accepted and latest refused call to the millisecond (the ledger keeps
+seconds, too coarse to order a refusal and an acceptance made in the same second). All of
+it is counted here in memory, fed from the same decision as the ledger (``usage.py``), and
+written by the process's one ``Flusher``.
+
+Demo shortcut: the per-minute series keeps one day (``SERIES_KEEP``); a real deployment
+would leave time series to Prometheus (``inventory_auth_requests_total`` has the same data).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from service_kit.sqlite import SqliteDatabase
+
+from ..resource_server.modes import Credential
+from .flusher import Flusher
+
+CREDENTIALS = tuple(c.value for c in Credential)  # the curve's lines: "api_key", "token"
+
+SERIES_KEEP = 24 * 3600
+
+
+class UsageDetailStore(Protocol):
+    """What each caller used and when. ``UsageDetail`` below is the SQLite implementation."""
+
+    clock: Callable[[], float]
+
+    def record_use(
+        self,
+        client_id: str,
+        method: str,
+        key_id: str,
+        endpoint: str,
+        scope: str,
+        granted: frozenset[str],
+    ) -> None: ...
+    def record_decision(self, client_id: str, method: str, outcome: str) -> None: ...
+    def uses(self) -> list[dict]: ...
+    def last_decisions(self) -> dict[str, dict[str, float]]: ...
+    def per_minute(self, minutes: int = 60) -> dict[str, list[int]]: ...
+
+
+class UsageDetail:
+    """Usage detail in SQLite (``UsageDetailStore``), counted in memory first."""
+
+    def __init__(
+        self,
+        db: SqliteDatabase,
+        flusher: Flusher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.flusher = flusher or Flusher(db)
+        self.flusher.add(self)
+        self._lock = threading.Lock()
+        self._uses: dict[tuple[str, str, str, str, str], list] = {}
+        self._minutes: dict[tuple[int, str, str], int] = defaultdict(int)
+        self._last: dict[tuple[str, str], float] = {}
+
+    # -- recording (hot path: memory only) --------------------------------------------------
+
+    def record_use(
+        self,
+        client_id: str,
+        method: str,
+        key_id: str,
+        endpoint: str,
+        scope: str,
+        granted: frozenset[str],
+    ) -> None:
+        """An accepted call: ``endpoint`` needed ``scope``; the credential carried ``granted``."""
+        now = int(self.clock())
+        with self._lock:
+            entry = self._uses.setdefault((client_id, method, key_id, endpoint, scope), [0, 0, ""])
+            entry[0] += 1
+            entry[1] = now
+            entry[2] = " ".join(sorted(granted))
+        self.flusher.wake()
+
+    def record_decision(self, client_id: str, method: str, outcome: str) -> None:
+        """Any decision, accepted or refused: the per-minute curve and the client's latest."""
+        at = self.clock()
+        now = int(at)
+        with self._lock:
+            self._minutes[(now - now % 60, method, outcome)] += 1
+            self._last[(client_id, outcome)] = at
+        self.flusher.wake()
+
+    def flush(self) -> None:
+        """Write what this process has counted so far (the flusher writes all counts)."""
+        self.flusher.flush()
+
+    def take(self) -> tuple[dict, dict, dict] | None:
+        with self._lock:
+            uses, self._uses = self._uses, {}
+            minutes, self._minutes = self._minutes, defaultdict(int)
+            last, self._last = self._last, {}
+        return (uses, minutes, last) if uses or minutes or last else None
+
+    def write(self, conn: sqlite3.Connection, taken: Any) -> None:
+        uses, minutes, last = taken
+        conn.executemany(
+            "INSERT INTO auth_usage_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (client_id, method, key_id, endpoint) DO UPDATE SET"
+            " count = count + excluded.count, scope = excluded.scope,"
+            " granted = CASE WHEN excluded.last_seen >= last_seen"
+            " THEN excluded.granted ELSE granted END,"
+            " last_seen = MAX(last_seen, excluded.last_seen)",
+            [
+                (client, method, key_id, endpoint, scope, granted, count, seen)
+                for (client, method, key_id, endpoint, scope), (count, seen, granted) in (
+                    uses.items()
+                )
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO auth_usage_minutes VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (minute, method, outcome)"
+            " DO UPDATE SET count = count + excluded.count",
+            [(*key, count) for key, count in minutes.items()],
+        )
+        conn.executemany(
+            "INSERT INTO auth_last_decision VALUES (?, ?, ?) ON CONFLICT (client_id, outcome)"
+            " DO UPDATE SET at = MAX(at, excluded.at)",
+            [(*key, at) for key, at in last.items()],
+        )
+        conn.execute(
+            "DELETE FROM auth_usage_minutes WHERE minute < ?",
+            (int(self.clock()) - SERIES_KEEP,),
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def uses(self) -> list[dict]:
+        """Every (client, credential, key, endpoint) row with its scope, counts and last use."""
+        self.flusher.flush()
+        rows = self.db.connection().execute(
+            "SELECT * FROM auth_usage_detail ORDER BY client_id, method, key_id, endpoint"
+        )
+        return [dict(row) for row in rows]
+
+    def last_decisions(self) -> dict[str, dict[str, float]]:
+        """Per client: ``{"accepted": t, "refused": t}`` (unix time, sub-second), as known."""
+        self.flusher.flush()
+        found: dict[str, dict[str, float]] = {}
+        for row in self.db.connection().execute("SELECT * FROM auth_last_decision"):
+            found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
+        return found
+
+    def per_minute(self, minutes: int = 60) -> dict[str, list[int]]:
+        """Calls per minute over the last ``minutes`` minutes (oldest first), by kind:
+        ``api_key`` and ``token`` count every decision, ``refused`` the refused ones."""
+        self.flusher.flush()
+        now = int(self.clock())
+        current = now - now % 60
+        first = current - (minutes - 1) * 60
+        series = {name: [0] * minutes for name in (*CREDENTIALS, "refused")}
+        rows = self.db.connection().execute(
+            "SELECT minute, method, outcome, count FROM auth_usage_minutes WHERE minute >= ?",
+            (first,),
+        )
+        for row in rows:
+            i = (row["minute"] - first) // 60
+            if not 0 <= i < minutes:
+                continue
+            if row["method"] in CREDENTIALS:
+                series[row["method"]][i] += row["count"]
+            if row["outcome"] == "refused":
+                series["refused"][i] += row["count"]
+        return series

@@ -1,0 +1,122 @@
+"""The package's shape: rooms by concern, no import cycles, small modules, one schema each.
+
+Read from the source with ``ast`` (nothing is imported), so a cycle broken by an import
+inside a function, or by importing a package for its submodule, still counts.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import inventory_service
+
+ROOT = Path(inventory_service.__file__).parent
+PACKAGE = "inventory_service"
+SCHEMA_MODULES = {"api/schema.py", "resource_server/schema.py", "migration/schema.py"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = (PACKAGE, *path.relative_to(ROOT).with_suffix("").parts)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    targets: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            prefix = base[: len(base) - node.level + 1] if node.level else []
+            module = ".".join(prefix + ([node.module] if node.module else []))
+            targets.add(module)
+            targets.update(f"{module}.{alias.name}" for alias in node.names)
+    return {t for t in targets if t in modules and t != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert _cycles(graph) == []
+
+
+def test_no_imports_inside_functions():
+    inside = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _modules().values()
+        for function in ast.walk(ast.parse(path.read_text()))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert inside == []
+
+
+def test_no_module_is_over_300_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in _modules().values()
+        if (n := len(path.read_text().splitlines())) > 300
+    }
+    assert long == {}
+
+
+def test_mcp_imports_no_private_name_from_another_package():
+    private = [
+        f"{path.relative_to(ROOT)}: {alias.name}"
+        for name, path in _modules().items()
+        if name.startswith(f"{PACKAGE}.mcp")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name.startswith("_") and alias.name != "__future__"
+    ]
+    assert private == []
+
+
+def test_every_table_is_declared_in_its_packages_schema_module():
+    declared: dict[str, list[str]] = {}
+    for path in ROOT.rglob("*.py"):
+        for table in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", path.read_text()):
+            declared.setdefault(table, []).append(str(path.relative_to(ROOT)))
+    assert declared, "no tables found"
+    for table, places in declared.items():
+        assert len(places) == 1 and places[0] in SCHEMA_MODULES, (table, places)
