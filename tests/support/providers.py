@@ -554,7 +554,9 @@ class ProviderIssuer(TestIssuer):
     def _sign(self, header: dict, claims: Claims) -> str:
         _, private = self.keys[self.kid]
         claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode(claims, private, algorithm="RS256", headers={**header, "kid": self.kid})
+        # PyJWT adds typ: JWT unless told typ None; Okta and Cognito send no typ at all.
+        headers = {"typ": None, **header, "kid": self.kid}
+        return jwt.encode(claims, private, algorithm="RS256", headers=headers)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         base = super()._handler()
