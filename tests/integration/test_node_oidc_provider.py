@@ -2,7 +2,9 @@
 
 Its tokens are RFC 9068 JWTs for an RFC 8707 resource (features ``clientCredentials`` and
 ``resourceIndicators``), published through OIDC discovery only; Inventory's default profile
-accepts them as they are. Everything below is real processes and real HTTP.
+accepts them as they are. It does not introspect its JWT access tokens, so admin tokens are
+verified as JWTs (``INVENTORY_ADMIN_VERIFICATION=jwt``; its admin tokens live 300 s).
+Everything below is real processes and real HTTP.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def world(tmp_path_factory):
             "order-service", "inventory:write", auth_method="client_secret_post"
         ),
         "agent": node.add_client("agent", "inventory:read inventory:write"),
+        "platform-admin": node.add_client("platform-admin", "inventory:admin"),
     }
     started: list = []
     try:
@@ -62,7 +65,8 @@ def world(tmp_path_factory):
         inventory = Service(
             "inventory_service",
             {**common, "INVENTORY_RESOURCE": RESOURCE, "INVENTORY_PORT": str(inventory_port),
-             "INVENTORY_AUTH_MODE": "token_only", "INVENTORY_WORKERS": "1"},
+             "INVENTORY_AUTH_MODE": "token_only", "INVENTORY_WORKERS": "1",
+             "INVENTORY_ADMIN_VERIFICATION": "jwt"},
             inventory_port, tmp / "inventory.log",
         )  # fmt: skip
         started.append(inventory.start())
@@ -170,3 +174,15 @@ def test_tokens_verify_against_the_published_jwks(world):
     keys = jwt.PyJWKClient(f"{world.node.issuer}/jwks").get_signing_key_from_jwt(token)
     claims = jwt.decode(token, keys.key, algorithms=["ES256"], audience=RESOURCE)
     assert claims["client_id"] == "reader"
+
+
+def test_admin_calls_work_with_jwt_verification(world):
+    admin = bearer(world.token("platform-admin", "inventory:admin"))
+    url = f"{world.inventory.url}/admin/clients/reader/auth-mode"
+    resp = requests.put(url, json={"mode": "token_only"}, headers=admin, timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["effective"] == "token_only"
+    usage = requests.get(f"{world.inventory.url}/admin/auth-usage", headers=admin, timeout=10)
+    assert usage.status_code == 200
+    meta = requests.get(f"{world.inventory.url}/.well-known/oauth-protected-resource", timeout=10)
+    assert meta.json()["authorization_servers"] == [world.node.issuer]

@@ -14,12 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 
 from order_service.config import Settings
 from order_service.oauth_client import ClientCredentials
 from tests.support.keys import private_pem, self_signed_certificate
 from tests.support.node_oidc import NodeOidcProvider
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, Service, free_port
 from tests.support.providers import RESOURCE, ProviderIssuer
 
 DOC = (ROOT / "docs" / "providers.md").read_text()
@@ -142,4 +143,75 @@ def test_the_node_oidc_provider_order_block_gets_a_token(tmp_path):
         assert claims["client_id"] == "order-service"
         assert claims["scope"] == "inventory:write"
     finally:
+        node.stop()
+
+
+def inventory_from_block(provider: str, issuer_url: str, tmp_path: Path) -> Service:
+    env = localised(provider, env_blocks(provider, "INVENTORY_"), issuer_url, tmp_path)
+    port = free_port()
+    env.update(
+        INVENTORY_PORT=str(port),
+        INVENTORY_DATA_DIR=str(tmp_path / "inventory"),
+        INVENTORY_WORKERS="1",
+    )
+    return Service("inventory_service", env, port, tmp_path / "inventory.log").start()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("provider", [p for p in SECTIONS if p != "node-oidc-provider"])
+def test_the_inventory_block_accepts_the_providers_tokens_as_scoped(provider, tmp_path):
+    """The issue's table, per provider, on the real Inventory process configured by the doc:
+    read 200, write 201, read-only write 403, the provider's ID token 401."""
+    issuer = ProviderIssuer(provider)
+    inventory = None
+    try:
+        inventory = inventory_from_block(provider, issuer.url, tmp_path)
+        url = inventory.url
+        reader = bearer(issuer.access_token("read"))
+        writer = bearer(issuer.access_token("read", "write"))
+        reserve = f"{url}/inventory/WIDGET-1/reservations"
+        assert requests.get(f"{url}/inventory", headers=reader, timeout=10).status_code == 200
+        body = {"order_id": f"{provider}-1", "quantity": 1}
+        assert requests.post(reserve, json=body, headers=writer, timeout=10).status_code == 201
+        refused = requests.post(reserve, json=body, headers=reader, timeout=10)
+        assert refused.status_code == 403
+        assert refused.headers["WWW-Authenticate"] == (
+            'Bearer error="insufficient_scope", scope="inventory:write", '
+            f'resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+        )
+        id_token = requests.get(f"{url}/inventory", headers=bearer(issuer.id_token()), timeout=10)
+        assert id_token.status_code == 401
+        assert id_token.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+    finally:
+        if inventory:
+            inventory.stop()
+        issuer.close()
+
+
+def test_the_node_oidc_provider_inventory_block_takes_its_tokens_and_admin(tmp_path):
+    node = NodeOidcProvider(tmp_path / "node")
+    node.add_resource(RESOURCE, "inventory:read inventory:admin")
+    reader = node.add_client("reader", "inventory:read")
+    admin = node.add_client("platform-admin", "inventory:admin")
+    node.start()
+    inventory = None
+    try:
+        inventory = inventory_from_block("node-oidc-provider", node.url, tmp_path)
+        token = node.token("reader", reader, "inventory:read", RESOURCE)
+        resp = requests.get(f"{inventory.url}/inventory", headers=bearer(token), timeout=10)
+        assert resp.status_code == 200
+        admin_token = node.token("platform-admin", admin, "inventory:admin", RESOURCE)
+        resp = requests.put(
+            f"{inventory.url}/admin/auth-mode",
+            json={"mode": "dual"},
+            headers=bearer(admin_token),
+            timeout=10,
+        )
+        assert resp.status_code == 200, resp.text
+    finally:
+        if inventory:
+            inventory.stop()
         node.stop()
