@@ -1,0 +1,166 @@
+"""The MCP server against the official conformance suite, and its protocol errors on both wires.
+
+One real AS and one real MCP server process for the module. The suite
+(``@modelcontextprotocol/conformance``, pinned in tests/support/node/package-lock.json)
+cannot send a header, so it talks to a test-side proxy that adds a bearer token; the
+proxy forwards ``Host`` unchanged, and the MCP server allows the proxy's address as it
+would a reverse proxy's public name. Every server scenario runs in one invocation; those
+that do not apply are listed with the reason in tests/support/node/conformance-not-applicable.yml
+(and docs/mcp.md), and any other failure, or a listed one that starts passing, fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.header_proxy import HeaderProxy
+from tests.support.mcp import McpStack, start_mcp_stack
+from tests.support.node_tools import NODE_DIR, ensure_installed, package_bin, run_node
+from tests.support.processes import free_port
+
+APPLICABLE = {"server-initialize", "ping", "tools-list", "dns-rebinding-protection"}
+MODERN = "2026-07-28"
+ENVELOPE = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": {"name": "conformance-test", "version": "1"},
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    ensure_installed()
+    started = []
+    mcp_port = free_port()
+    proxy = HeaderProxy(f"http://127.0.0.1:{mcp_port}", token="")
+    try:
+        stack = start_mcp_stack(
+            tmp_path_factory.mktemp("conformance"), started, mcp_port=mcp_port,
+            INVENTORY_MCP_ALLOWED_HOSTS=f"127.0.0.1:{mcp_port},127.0.0.1:{proxy.port}",
+        )  # fmt: skip
+        proxy.token = token(stack, "inventory:read inventory:write")
+        stack.proxy = proxy
+        yield stack
+    finally:
+        proxy.close()
+        for service in started:
+            service.stop()
+
+
+def token(stack: McpStack, scope: str) -> str:
+    secret = stack.agents["inventory-agent"]["client_secret"]
+    return requests.post(
+        f"{stack.auth.url}/oauth/token",
+        data={"grant_type": "client_credentials", "resource": stack.url, "scope": scope},
+        auth=("inventory-agent", secret), timeout=5,
+    ).json()["access_token"]  # fmt: skip
+
+
+def scenario_checks(output: Path) -> dict[str, list[dict]]:
+    """checks.json of each scenario the suite ran, by scenario name."""
+    checks: dict[str, list[dict]] = {}
+    for path in output.glob("server-*/checks.json"):
+        # server-<scenario>-<ISO timestamp>
+        name = re.sub(r"-\d{4}-\d\d-\d\dT[\d-]+Z$", "", path.parent.name.removeprefix("server-"))
+        checks[name] = json.loads(path.read_text())
+    return checks
+
+
+def test_every_applicable_conformance_scenario_passes(stack, tmp_path):
+    out = run_node(
+        package_bin("@modelcontextprotocol/conformance", "dist/index.js"), "server",
+        "--url", f"{stack.proxy.url}/mcp",
+        "--expected-failures", NODE_DIR / "conformance-not-applicable.yml",
+        "--output-dir", tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
+    assert "Baseline check passed" in out.stdout
+    checks = scenario_checks(tmp_path)
+    assert checks.keys() >= APPLICABLE
+    for name in APPLICABLE:
+        statuses = [c["status"] for c in checks[name]]
+        assert statuses and set(statuses) == {"SUCCESS"}, (name, checks[name])
+    assert stack.proxy.requests > 0
+
+
+def post(
+    stack: McpStack, method: str, params: dict | None = None, *, modern: bool
+) -> requests.Response:
+    """One JSON-RPC request with a token, on the 2025-11-25 or the 2026-07-28 wire."""
+    headers = {"Authorization": f"Bearer {stack.proxy.token}",
+               "Accept": "application/json, text/event-stream"}  # fmt: skip
+    params = dict(params or {})
+    if modern:
+        params["_meta"] = ENVELOPE
+        headers |= {"MCP-Protocol-Version": MODERN, "Mcp-Method": method}
+        if "name" in params or "uri" in params:  # the name-bearing methods' routing header
+            headers["Mcp-Name"] = params.get("name") or params["uri"]
+    else:
+        headers["MCP-Protocol-Version"] = "2025-11-25"
+    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
+    return requests.post(stack.url, json=body, headers=headers, timeout=5)
+
+
+@pytest.mark.parametrize("modern", [False, True], ids=["2025-11-25", MODERN])
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [("prompts/get", {"name": "test_simple_prompt"}), ("prompts/list", None),
+     ("resources/read", {"uri": "test://static-text"}), ("resources/list", None)],
+)  # fmt: skip
+def test_unoffered_prompts_and_resources_are_method_not_found(stack, method, params, modern):
+    resp = post(stack, method, params, modern=modern)
+    assert resp.status_code == (404 if modern else 200)
+    assert resp.json()["error"]["code"] == -32601
+
+
+@pytest.mark.parametrize("modern", [False, True], ids=["2025-11-25", MODERN])
+def test_an_unknown_tool_is_invalid_params(stack, modern):
+    resp = post(stack, "tools/call", {"name": "drop_tables", "arguments": {}}, modern=modern)
+    assert resp.status_code == (400 if modern else 200)
+    assert resp.json()["error"] == {"code": -32602, "message": "Unknown tool: drop_tables"}
+
+
+def test_subscriptions_listen_gets_one_json_answer_not_an_event_stream(stack):
+    params = {"notifications": {"toolsListChanged": True}}
+    resp = post(stack, "subscriptions/listen", params, modern=True)
+    assert resp.status_code == 404
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.json()["error"]["code"] == -32601
+
+
+def test_discovery_declares_tools_the_extension_and_a_version(stack):
+    result = post(stack, "server/discover", modern=True).json()["result"]
+    assert result["capabilities"] == {
+        "tools": {"listChanged": False},
+        "extensions": {"io.modelcontextprotocol/oauth-client-credentials": {}},
+    }
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == {
+        "name": "inventory", "version": "0.1.0",
+    }  # fmt: skip
+
+
+def test_the_as_metadata_meets_the_client_credentials_extension(stack):
+    """ext-auth "OAuth Client Credentials", Server Metadata Requirements, found as a client would."""
+    prm = requests.get(
+        f"{stack.mcp.url}/.well-known/oauth-protected-resource/mcp", timeout=5
+    ).json()
+    (issuer,) = prm["authorization_servers"]
+    meta = requests.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=5).json()
+    assert {"private_key_jwt", "client_secret_basic"} <= set(
+        meta["token_endpoint_auth_methods_supported"]
+    )
+    assert "client_credentials" in meta["grant_types_supported"]
+    assert meta["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "RS256"]
+
+
+def test_protocol_errors_leave_no_traceback_in_the_log(stack):
+    post(stack, "prompts/get", {"name": "nope"}, modern=True)
+    post(stack, "tools/call", {"name": "nope", "arguments": {}}, modern=False)
+    log = stack.mcp.logs()
+    assert "Traceback" not in log
+    assert " ERROR " not in log
