@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import requests
 from tests.support.header_proxy import HeaderProxy
 from tests.support.mcp import McpStack, start_mcp_stack
 from tests.support.node_tools import NODE_DIR, ensure_installed, package_bin, run_node
-from tests.support.processes import free_port
+from tests.support.processes import ROOT, free_port
 
 APPLICABLE = {"server-initialize", "ping", "tools-list", "dns-rebinding-protection"}
 MODERN = "2026-07-28"
@@ -32,8 +33,20 @@ ENVELOPE = {
 }
 
 
+@dataclass
+class Proxied:
+    """The MCP stack, and the token-adding proxy in front of it that the suite talks to."""
+
+    stack: McpStack
+    proxy: HeaderProxy
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def proxied(tmp_path_factory):
     ensure_installed()
     started = []
     mcp_port = free_port()
@@ -44,8 +57,7 @@ def stack(tmp_path_factory):
             INVENTORY_MCP_ALLOWED_HOSTS=f"127.0.0.1:{mcp_port},127.0.0.1:{proxy.port}",
         )  # fmt: skip
         proxy.token = token(stack, "inventory:read inventory:write")
-        stack.proxy = proxy
-        yield stack
+        yield Proxied(stack, proxy)
     finally:
         proxy.close()
         for service in started:
@@ -71,10 +83,10 @@ def scenario_checks(output: Path) -> dict[str, list[dict]]:
     return checks
 
 
-def test_every_applicable_conformance_scenario_passes(stack, tmp_path):
+def test_every_applicable_conformance_scenario_passes(proxied, tmp_path):
     out = run_node(
         package_bin("@modelcontextprotocol/conformance", "dist/index.js"), "server",
-        "--url", f"{stack.proxy.url}/mcp",
+        "--url", f"{proxied.proxy.url}/mcp",
         "--expected-failures", NODE_DIR / "conformance-not-applicable.yml",
         "--output-dir", tmp_path,
     )  # fmt: skip
@@ -85,14 +97,27 @@ def test_every_applicable_conformance_scenario_passes(stack, tmp_path):
     for name in APPLICABLE:
         statuses = [c["status"] for c in checks[name]]
         assert statuses and set(statuses) == {"SUCCESS"}, (name, checks[name])
-    assert stack.proxy.requests > 0
+    assert proxied.proxy.requests > 0
+
+
+def test_docs_give_a_reason_for_every_scenario_that_does_not_apply():
+    listed = NODE_DIR / "conformance-not-applicable.yml"
+    names = [x.strip()[2:] for x in listed.read_text().splitlines() if x.startswith("  - ")]
+    table = (ROOT / "docs" / "mcp.md").read_text().split("### Conformance scenarios", 1)[1]
+    rows = {row.split("|")[1]: row.split("|")[2].strip() for row in table.splitlines()
+            if row.startswith("| `")}  # fmt: skip
+    for name in names:
+        (row,) = [cells for cells in rows if f"`{name}`" in cells]
+        assert rows[row] == "no", name
+    for name in APPLICABLE:
+        assert rows[f" `{name}` "] == "yes", name
 
 
 def post(
-    stack: McpStack, method: str, params: dict | None = None, *, modern: bool
+    proxied: Proxied, method: str, params: dict | None = None, *, modern: bool
 ) -> requests.Response:
     """One JSON-RPC request with a token, on the 2025-11-25 or the 2026-07-28 wire."""
-    headers = {"Authorization": f"Bearer {stack.proxy.token}",
+    headers = {"Authorization": f"Bearer {proxied.proxy.token}",
                "Accept": "application/json, text/event-stream"}  # fmt: skip
     params = dict(params or {})
     if modern:
@@ -103,7 +128,7 @@ def post(
     else:
         headers["MCP-Protocol-Version"] = "2025-11-25"
     body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-    return requests.post(stack.url, json=body, headers=headers, timeout=5)
+    return requests.post(proxied.url, json=body, headers=headers, timeout=5)
 
 
 @pytest.mark.parametrize("modern", [False, True], ids=["2025-11-25", MODERN])
@@ -112,29 +137,29 @@ def post(
     [("prompts/get", {"name": "test_simple_prompt"}), ("prompts/list", None),
      ("resources/read", {"uri": "test://static-text"}), ("resources/list", None)],
 )  # fmt: skip
-def test_unoffered_prompts_and_resources_are_method_not_found(stack, method, params, modern):
-    resp = post(stack, method, params, modern=modern)
+def test_unoffered_prompts_and_resources_are_method_not_found(proxied, method, params, modern):
+    resp = post(proxied, method, params, modern=modern)
     assert resp.status_code == (404 if modern else 200)
     assert resp.json()["error"]["code"] == -32601
 
 
 @pytest.mark.parametrize("modern", [False, True], ids=["2025-11-25", MODERN])
-def test_an_unknown_tool_is_invalid_params(stack, modern):
-    resp = post(stack, "tools/call", {"name": "drop_tables", "arguments": {}}, modern=modern)
+def test_an_unknown_tool_is_invalid_params(proxied, modern):
+    resp = post(proxied, "tools/call", {"name": "drop_tables", "arguments": {}}, modern=modern)
     assert resp.status_code == (400 if modern else 200)
     assert resp.json()["error"] == {"code": -32602, "message": "Unknown tool: drop_tables"}
 
 
-def test_subscriptions_listen_gets_one_json_answer_not_an_event_stream(stack):
+def test_subscriptions_listen_gets_one_json_answer_not_an_event_stream(proxied):
     params = {"notifications": {"toolsListChanged": True}}
-    resp = post(stack, "subscriptions/listen", params, modern=True)
+    resp = post(proxied, "subscriptions/listen", params, modern=True)
     assert resp.status_code == 404
     assert resp.headers["Content-Type"] == "application/json"
     assert resp.json()["error"]["code"] == -32601
 
 
-def test_discovery_declares_tools_the_extension_and_a_version(stack):
-    result = post(stack, "server/discover", modern=True).json()["result"]
+def test_discovery_declares_tools_the_extension_and_a_version(proxied):
+    result = post(proxied, "server/discover", modern=True).json()["result"]
     assert result["capabilities"] == {
         "tools": {"listChanged": False},
         "extensions": {"io.modelcontextprotocol/oauth-client-credentials": {}},
@@ -144,10 +169,10 @@ def test_discovery_declares_tools_the_extension_and_a_version(stack):
     }  # fmt: skip
 
 
-def test_the_as_metadata_meets_the_client_credentials_extension(stack):
+def test_the_as_metadata_meets_the_client_credentials_extension(proxied):
     """ext-auth "OAuth Client Credentials", Server Metadata Requirements, found as a client would."""
     prm = requests.get(
-        f"{stack.mcp.url}/.well-known/oauth-protected-resource/mcp", timeout=5
+        f"{proxied.stack.mcp.url}/.well-known/oauth-protected-resource/mcp", timeout=5
     ).json()
     (issuer,) = prm["authorization_servers"]
     meta = requests.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=5).json()
@@ -158,9 +183,9 @@ def test_the_as_metadata_meets_the_client_credentials_extension(stack):
     assert meta["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "RS256"]
 
 
-def test_protocol_errors_leave_no_traceback_in_the_log(stack):
-    post(stack, "prompts/get", {"name": "nope"}, modern=True)
-    post(stack, "tools/call", {"name": "nope", "arguments": {}}, modern=False)
-    log = stack.mcp.logs()
+def test_protocol_errors_leave_no_traceback_in_the_log(proxied):
+    post(proxied, "prompts/get", {"name": "nope"}, modern=True)
+    post(proxied, "tools/call", {"name": "nope", "arguments": {}}, modern=False)
+    log = proxied.stack.mcp.logs()
     assert "Traceback" not in log
     assert " ERROR " not in log
