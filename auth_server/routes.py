@@ -1,4 +1,8 @@
-"""HTTP routes of the authorization server. Protocol logic lives in ``oauth2.py``."""
+"""HTTP routes of the authorization server. Protocol logic lives in the ``oauth2`` package.
+
+The three endpoints that authenticate clients carry ``@throttled``
+(``client_auth_abuse.py``): repeated failed client authentication gets a 429 there.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from service_kit.prometheus import exposition
 
+from .client_auth_abuse import throttled
 from .form_checks import check_form_request
-from .oauth2 import admin_token_matches, server_metadata
+from .oauth2.metadata import server_metadata
+from .oauth2.registration import admin_token_matches
 
 bp = Blueprint("auth", __name__)
 
@@ -27,16 +33,19 @@ def _form_endpoint(handler):
 
 
 @bp.route("/oauth/token", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+@throttled
 def token():
     return _form_endpoint(lambda: _server().create_token_response())
 
 
 @bp.route("/oauth/introspect", methods=["GET", "POST"])
+@throttled
 def introspect():
     return _form_endpoint(lambda: _server().create_endpoint_response("introspection"))
 
 
 @bp.route("/oauth/revoke", methods=["GET", "POST"])
+@throttled
 def revoke():
     return _form_endpoint(lambda: _server().create_endpoint_response("revocation"))
 

@@ -8,6 +8,7 @@ import pytest
 from flask.testing import FlaskCliRunner
 
 from auth_server import create_app
+from auth_server.storage import pem_keys as keys_module
 
 from .conftest import ISSUER, Clients, decode_part, token_request
 
@@ -100,8 +101,6 @@ def test_another_worker_signs_with_a_rotated_key_at_once(settings, app):
 
 
 def test_retired_keys_leave_the_jwks_once_their_tokens_have_expired(settings, monkeypatch):
-    import auth_server.keys as keys_module
-
     app = create_app({**settings, "token_ttl": "60"})
     store = app.extensions["key_store"]
     first = store.signing_key().kid

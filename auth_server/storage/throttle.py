@@ -1,34 +1,63 @@
-"""A ``limits`` storage in the AS's own SQLite file, shared by every gunicorn worker.
+"""The failed-authentication budget: ``limits``' fixed window in the AS's SQLite file.
 
-``limits`` ships memory, Redis, Memcached and MongoDB storages. Memory is per worker (with
-two workers an attacker would get twice the budget, more with more workers), and a demo
-should not need a Redis. So this is the fixed-window part of the ``limits`` Storage
-interface over one table: ``BEGIN IMMEDIATE`` makes each increment atomic across
-processes. Only failed client authentications write here; a successful request costs
-one indexed read.
+``FixedWindowBudget`` is the ``FailureBudget`` of ``interfaces.py`` over any ``limits``
+storage. ``limits`` ships memory, Redis, Memcached and MongoDB storages. Memory is per
+worker (with two workers an attacker would get twice the budget, more with more workers),
+and a demo should not need a Redis. So ``SQLiteStorage`` is the fixed-window part of the
+``limits`` Storage interface over one table (``schema.THROTTLE``): ``BEGIN IMMEDIATE``
+makes each increment atomic across processes. Only failed client authentications write
+here; a successful request costs one indexed read.
+
+``limits`` is used directly rather than through Flask-Limiter: the extension's generic
+per-request machinery (a before-request pass over every limit, exemption scopes, header
+injection) costs about 400 µs of the token endpoint's CPU per token, more than signing it;
+the calls made here — ``test`` before the view, ``hit`` after a 401 — are what it does for
+this one limit (docs/performance.md, "Token endpoint").
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import RateLimitItem, parse
 from limits.storage import Storage
+from limits.strategies import FixedWindowRateLimiter
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS throttle (
-    key        TEXT PRIMARY KEY,
-    count      INTEGER NOT NULL,
-    expires_at REAL NOT NULL
-)
-"""
+from .schema import THROTTLE
+
+
+class FixedWindowBudget:
+    """One fixed-window budget of failures per key, e.g. ``20/minute``, in ``storage``."""
+
+    SCOPE = "client-auth-failures"
+
+    def __init__(self, storage: Storage, limit: str) -> None:
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._item: RateLimitItem = parse(limit)
+
+    def exhausted(self, key: str) -> bool:
+        return not self._limiter.test(self._item, self.SCOPE, key)
+
+    def spend(self, key: str) -> None:
+        self._limiter.hit(self._item, self.SCOPE, key)
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until the window ends, at least 1 and never more than the window."""
+        reset = self._limiter.get_window_stats(self._item, self.SCOPE, key).reset_time
+        return max(1, min(math.ceil(reset - time.time()), self._item.get_expiry()))
 
 
 class SQLiteStorage(Storage):
-    """``sqlite:///absolute/path.db``, registered with ``limits`` by its scheme."""
+    """``sqlite:///absolute/path.db``, registered with ``limits`` by its scheme.
+
+    Its own connections, without the WAL check and row factory of ``sqlite.py``: the
+    counters are plain integers, and the table is the one ``schema.py`` declares.
+    """
 
     STORAGE_SCHEME = ["sqlite"]
 
@@ -46,7 +75,7 @@ class SQLiteStorage(Storage):
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute(TABLE)
+            conn.execute(THROTTLE)
             self._local.conn = conn
         return conn
 
@@ -104,3 +133,8 @@ class SQLiteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._db().execute("DELETE FROM throttle WHERE key = ?", (key,))
+
+
+def sqlite_failure_budget(db_path: Path, limit: str) -> FixedWindowBudget:
+    """The budget every worker shares, in the AS's database file."""
+    return FixedWindowBudget(SQLiteStorage(f"sqlite:///{db_path.resolve()}"), limit)
