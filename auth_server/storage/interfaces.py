@@ -1,7 +1,7 @@
 """What the authorization server needs from storage: one small Protocol per concern.
 
 The OAuth code, the registry, the CLI and the throttle depend on these Protocols only, never
-on an engine. Today each has one implementation — SQLite in ``sqlite.py`` and
+on an engine. Each has one implementation here — SQLite in ``sqlite.py`` and
 ``throttle.py``, PEM files in ``pem_keys.py`` — and a PostgreSQL backend plugs in here by
 implementing the same Protocols. Every implementation must make a change visible to every
 worker and replica at the next call: a disabled client, a rotated key or a spent assertion

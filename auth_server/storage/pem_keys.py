@@ -181,7 +181,7 @@ class PemKeyStore:
             f.write(json.dumps({"keys": [i.__dict__ for i in infos]}, indent=2))
         # Atomic, and a new inode every time: readers see the old or the new list, and
         # notice the change even within one mtime tick.
-        os.replace(tmp, self._manifest)  # atomic: readers see the old or the new list
+        os.replace(tmp, self._manifest)
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

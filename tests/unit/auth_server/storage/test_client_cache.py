@@ -1,8 +1,8 @@
-"""Client records are cached per thread and dropped when the registry changes (issue 13).
+"""Client records are cached per thread and dropped when the registry changes.
 
-A second ``Store`` on the same file stands for another gunicorn worker or the CLI: its own
-connection, its own commits. SQLite's statement trace on the serving thread's connection
-shows which requests read the ``clients`` table.
+A second ``SqliteStore`` on the same file stands for another gunicorn worker or the CLI: its
+own connection, its own commits. SQLite's statement trace on the serving thread's
+connection shows which requests read the ``clients`` table.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from auth_server.clients import Registry
 from auth_server.storage.schema import DB_FILE
 from auth_server.storage.sqlite import SqliteStore
 
-from .conftest import token_request
+from ..conftest import token_request
 
 
 @pytest.fixture
