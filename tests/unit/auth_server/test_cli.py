@@ -8,40 +8,20 @@ from flask.testing import FlaskCliRunner
 
 from .conftest import Clients, cli, published_kids
 
+CREATE = ["clients", "create", "cli-client", "--scope", "inventory:read"]
+RESOURCE_ARGS = ["--resource", "http://inventory.test"]
+
 
 def test_cli_creates_lists_and_disables_clients(app):
-
     runner = FlaskCliRunner(app)
-    created = runner.invoke(
-        args=[
-            "clients",
-            "create",
-            "cli-client",
-            "--scope",
-            "inventory:read",
-            "--resource",
-            "http://inventory.test",
-            "--org",
-            "acme",
-        ]
-    )
+    created = runner.invoke(args=[*CREATE, *RESOURCE_ARGS, "--org", "acme"])
     assert created.exit_code == 0, created.output
     secret = json.loads(created.output)["client_secret"]
     listed = runner.invoke(args=["clients", "list"])
     assert "cli-client" in listed.output and secret not in listed.output
     assert runner.invoke(args=["clients", "disable", "cli-client"]).exit_code == 0
     assert Clients(app).registry.find("cli-client") is None
-    duplicate = runner.invoke(
-        args=[
-            "clients",
-            "create",
-            "cli-client",
-            "--scope",
-            "inventory:read",
-            "--resource",
-            "http://inventory.test",
-        ]
-    )
+    duplicate = runner.invoke(args=[*CREATE, *RESOURCE_ARGS])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
 
 

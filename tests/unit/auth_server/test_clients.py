@@ -29,7 +29,6 @@ def test_rotated_secret_replaces_the_old_one(http, clients):
 
 
 def test_a_private_key_in_a_registered_jwks_is_refused(clients):
-
     private = ECKey.generate_key("P-256").as_dict(private=True)
     with pytest.raises(RegistryError, match="public keys"):
         clients.create(auth_method="private_key_jwt", jwks={"keys": [private]})
