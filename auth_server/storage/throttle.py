@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,8 +27,6 @@ from urllib.parse import urlsplit
 from limits import RateLimitItem, parse
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-
-from service_kit.sqlite import SqliteDatabase
 
 from .schema import THROTTLE
 
@@ -56,15 +55,20 @@ class FixedWindowBudget:
 class SQLiteStorage(Storage):
     """``sqlite:///absolute/path.db``, registered with ``limits`` by its scheme.
 
-    Connections and transactions are ``service_kit.sqlite``'s, on their own
-    ``SqliteDatabase`` object: a failure count is not a registry change, yet it still empties
-    the client cache, through the data version every other connection sees move.
+    Its own connections, opened lazily, rather than a second ``service_kit.sqlite``
+    ``SqliteDatabase`` on ``auth.db``: constructing one opens and closes the file
+    (``private_files.private_database``) while this process already holds SQLite
+    connections to it, and closing any descriptor of a file drops every POSIX lock the
+    process holds on it. Another process (the admin CLI) can then checkpoint and reset the
+    WAL under the workers, whose ``data_version`` stops moving, so a disabled client stays
+    cached. The table is the one ``schema.py`` declares.
     """
 
     STORAGE_SCHEME = ["sqlite"]
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
-        self.database = SqliteDatabase(Path(urlsplit(uri).path), THROTTLE)
+        self.path = Path(urlsplit(uri).path)
+        self._local = threading.local()
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     @property
@@ -72,12 +76,19 @@ class SQLiteStorage(Storage):
         return sqlite3.Error
 
     def _db(self) -> sqlite3.Connection:
-        return self.database.connection()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(THROTTLE)
+            self._local.conn = conn
+        return conn
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        """Add to the key's count in one ``BEGIN IMMEDIATE`` transaction, atomic across workers."""
         now = time.time()
-        with self.database.transaction() as db:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
             db.execute("DELETE FROM throttle WHERE key = ? AND expires_at <= ?", (key, now))
             db.execute(
                 "INSERT INTO throttle VALUES (?, ?, ?) "
@@ -87,6 +98,10 @@ class SQLiteStorage(Storage):
             count = db.execute("SELECT count FROM throttle WHERE key = ?", (key,)).fetchone()[0]
             if amount and count % 100 == 0:  # now and then, sweep expired windows
                 db.execute("DELETE FROM throttle WHERE expires_at <= ?", (now,))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         return int(count)
 
     def get(self, key: str) -> int:
