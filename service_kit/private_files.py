@@ -12,16 +12,16 @@ that connection's locks under it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 
 def private_database(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    # O_EXCL: only a new file is created (and closed) here; see the module docstring.
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # see the module docstring: never open an existing database here
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if file.exists():
             os.chmod(file, 0o600)
