@@ -80,7 +80,9 @@ def test_the_inspector_shows_invalid_arguments_in_our_words(stack, token, tmp_pa
     assert json.loads(out.stdout)["content"] == [
         {
             "type": "text",
-            "text": "Invalid arguments for reserve_stock: quantity must be at least 1.",
+            # The domain judges the quantity, in the same words as REST (api/stock.py).
+            "text": "Error executing tool reserve_stock: quantity must be a whole number"
+            " from 1 to 10000",
         }
     ]
     assert error_of(out)["code"] == "tool_is_error"
