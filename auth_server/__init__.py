@@ -1,8 +1,8 @@
 """Mini OAuth 2.1 authorization server: client credentials, RFC 9068 JWTs, JWKS, RFC 8414.
 
 A demo-sized AS: SQLite for the registry, PEM files for keys, no user login, no consent
-screens. Everything else follows the RFCs, and ``oauth2.py`` says where Authlib's defaults
-were overridden and why.
+screens. Everything else follows the RFCs; the ``oauth2`` package says where Authlib's
+defaults are overridden and why, and ``storage`` holds the seams a second backend plugs into.
 """
 
 from __future__ import annotations
@@ -13,28 +13,35 @@ from typing import Any
 
 from flask import Flask
 
+from . import authorize, cli, errors, routes
+from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
+from .config import Settings
+from .oauth2.server import build_server
+from .storage.pem_keys import PemKeyStore
+from .storage.schema import DB_FILE
+from .storage.sqlite import SqliteStore
+from .storage.throttle import sqlite_failure_budget
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
-    from . import authorize, cli, client_auth_abuse, errors, routes
-    from .config import Settings
-    from .keys import KeyStore
-    from .oauth2 import build_server
-    from .store import DB_FILE, Store
-
     settings = Settings.load(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    store = Store(settings.data_dir / DB_FILE)
-    keys = KeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
+    store = SqliteStore(settings.data_dir / DB_FILE)
+    keys = PemKeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
     keys.ensure_signing_key()
     app.extensions["auth_settings"] = settings
     app.extensions["auth_store"] = store
     app.extensions["key_store"] = keys
-    app.extensions["authorization_server"] = build_server(app, settings, store, keys)
+    app.extensions[BUDGET_EXTENSION] = sqlite_failure_budget(
+        settings.data_dir / DB_FILE, settings.client_auth_failure_limit
+    )
+    app.extensions["authorization_server"] = build_server(
+        app, settings, clients=store, revocations=store, spent_assertions=store, keys=keys
+    )
     app.register_blueprint(routes.bp)
-    client_auth_abuse.install(app, settings)
     app.register_blueprint(authorize.bp)
     errors.register(app)
     cli.register(app)

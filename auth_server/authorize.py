@@ -3,7 +3,7 @@
 This AS issues tokens through the client-credentials grant alone, so RFC 8414 lets its
 metadata omit ``authorization_endpoint``. The official MCP SDK clients (2.x and 1.x) parse
 metadata into a model where that field is required and refuse the whole document without
-it, even when they will only ever use the token endpoint (issue 10). So the endpoint is
+it, even when they will only ever use the token endpoint. So the endpoint is
 advertised, and every request to it is refused here, directly and never by redirect:
 RFC 6749 §4.1.2.1 forbids redirecting to an unverified ``redirect_uri``, and no client of
 this AS has one.

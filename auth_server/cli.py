@@ -13,15 +13,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .clients import AUTH_METHODS, Registry, RegistryError, public_view
+from .clients import AUTH_METHODS, AuthMethod, Registry, RegistryError, public_view
+from .config import Settings
+from .storage.interfaces import ClientStore, SigningKeys
 
 clients = AppGroup("clients", help="Manage OAuth clients.")
 keys = AppGroup("keys", help="Manage token signing keys.")
 
 
 def _registry() -> Registry:
-    settings = current_app.extensions["auth_settings"]
+    settings: Settings = current_app.extensions["auth_settings"]
     return Registry(current_app.extensions["auth_store"], settings.scopes)
+
+
+def _keys() -> SigningKeys:
+    return current_app.extensions["key_store"]
 
 
 def _fail(exc: Exception) -> None:
@@ -39,7 +45,9 @@ def _fail(exc: Exception) -> None:
     help="Allowed audience; first is the default.",
 )
 @click.option("--org", "org_id", default=None, help="Organisation id, copied into tokens.")
-@click.option("--auth-method", type=click.Choice(AUTH_METHODS), default="client_secret_basic")
+@click.option(
+    "--auth-method", type=click.Choice(AUTH_METHODS), default=AuthMethod.CLIENT_SECRET_BASIC.value
+)
 @click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
     """Register a client and print its secret once."""
@@ -62,7 +70,8 @@ def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
 @clients.command("list")
 def list_clients():
     """List clients (never their secrets)."""
-    records = current_app.extensions["auth_store"].list_clients()
+    store: ClientStore = current_app.extensions["auth_store"]
+    records = store.list_clients()
     click.echo(json.dumps([public_view(r) for r in records], indent=2))
 
 
@@ -102,7 +111,7 @@ def revoke_tokens(client_id):
 @keys.command("rotate")
 def rotate_keys():
     """Make a new signing key; every running worker signs with it at once."""
-    info = current_app.extensions["key_store"].rotate()
+    info = _keys().rotate()
     click.echo(json.dumps(info.__dict__))
 
 
@@ -113,7 +122,7 @@ def rotate_keys():
 def revoke_key(kid):
     """Withdraw a stolen key at once: out of the JWKS, deleted, its tokens inactive."""
     try:
-        new = current_app.extensions["key_store"].revoke(kid)
+        new = _keys().revoke(kid)
     except KeyError:
         raise click.ClickException(f"no published key {kid!r}; see `keys list`") from None
     click.echo(json.dumps({"revoked": kid, "signing_kid": new.kid if new else None}))
@@ -122,9 +131,7 @@ def revoke_key(kid):
 @keys.command("list")
 def list_keys():
     """Keys still published in the JWKS, oldest first."""
-    click.echo(
-        json.dumps([i.__dict__ for i in current_app.extensions["key_store"].published()], indent=2)
-    )
+    click.echo(json.dumps([i.__dict__ for i in _keys().published()], indent=2))
 
 
 def register(app: Flask) -> None:

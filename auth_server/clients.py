@@ -14,18 +14,27 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from .client_cache import ClientCache
-from .store import ClientRecord, Store
+from .storage.interfaces import ClientRecord, ClientStore
 
 log = logging.getLogger(__name__)
 
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+
+class AuthMethod(StrEnum):
+    """RFC 7591 §2 ``token_endpoint_auth_method`` values this AS supports."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 - a method name; RFC 6749 §2.3.1
+    CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105 - a method name; in the body
+    PRIVATE_KEY_JWT = "private_key_jwt"  # RFC 7523 §2.2, OIDC Core §9
+
+
+AUTH_METHODS: tuple[str, ...] = tuple(method.value for method in AuthMethod)
 GRANT_TYPE = "client_credentials"
 _DUMMY_HASH = hashlib.sha256(b"no such client").hexdigest()
 
@@ -92,14 +101,15 @@ class RegistryError(ValueError):
 
 
 class Registry:
-    def __init__(self, store: Store, scopes_supported: tuple[str, ...]) -> None:
-        self.store = store
+    """Registers and withdraws clients in a ``ClientStore``; Authlib finds them here."""
+
+    def __init__(self, clients: ClientStore, scopes_supported: tuple[str, ...]) -> None:
+        self.clients = clients
         self.scopes_supported = scopes_supported
-        self._cache = ClientCache(store)
 
     def find(self, client_id: str) -> Client | None:
         """The active client with this id; disabled clients do not exist for OAuth."""
-        record = self._cache.get(client_id)
+        record = self.clients.get_client(client_id)
         if record is None or record.disabled:
             return None
         return Client(record)
@@ -110,7 +120,7 @@ class Registry:
         scopes: list[str],
         resources: list[str],
         org_id: str | None = None,
-        auth_method: str = "client_secret_basic",
+        auth_method: str = AuthMethod.CLIENT_SECRET_BASIC,
         jwks: dict | None = None,
         secret: str | None = None,
     ) -> tuple[ClientRecord, str | None]:
@@ -130,9 +140,9 @@ class Registry:
             raise RegistryError("a client needs at least one resource (RFC 8707 audience)")
         for resource in resources:
             check_resource(resource)
-        if auth_method == "private_key_jwt" and not _usable_jwks(jwks):
+        if auth_method == AuthMethod.PRIVATE_KEY_JWT and not _usable_jwks(jwks):
             raise RegistryError("private_key_jwt needs the client's public keys (a JWK Set)")
-        if auth_method == "private_key_jwt":
+        if auth_method == AuthMethod.PRIVATE_KEY_JWT:
             secret = None
         elif secret is None:
             secret = new_secret()
@@ -142,33 +152,33 @@ class Registry:
             scopes=tuple(dict.fromkeys(scopes)),
             resources=tuple(dict.fromkeys(resources)),
             org_id=org_id,
-            auth_method=auth_method,
+            auth_method=str(auth_method),
             jwks=jwks,
             disabled=False,
             created_at=int(time.time()),
         )
-        if not self.store.add_client(record):
+        if not self.clients.add_client(record):
             raise RegistryError(f"client {client_id!r} already exists")
         return record, secret
 
     def rotate_secret(self, client_id: str) -> str:
-        record = self.store.get_client(client_id)
+        record = self.clients.get_client(client_id)
         if record is None:
             raise RegistryError(f"no client {client_id!r}")
-        if record.auth_method == "private_key_jwt":
+        if record.auth_method == AuthMethod.PRIVATE_KEY_JWT:
             raise RegistryError(f"{client_id!r} authenticates with a key, not a secret")
         secret = new_secret()
-        self.store.set_secret_hash(client_id, hash_secret(secret))
+        self.clients.set_secret_hash(client_id, hash_secret(secret))
         return secret
 
     def disable(self, client_id: str) -> None:
-        if not self.store.disable_client(client_id):
+        if not self.clients.disable_client(client_id):
             raise RegistryError(f"no client {client_id!r}")
         log.warning("client disabled client_id=%s (its tokens are now inactive)", client_id)
 
     def revoke_tokens(self, client_id: str) -> None:
         """Make every token issued to the client so far inactive (RFC 7662 ``active: false``)."""
-        if not self.store.revoke_client_tokens(client_id, int(time.time())):
+        if not self.clients.revoke_client_tokens(client_id, int(time.time())):
             raise RegistryError(f"no client {client_id!r}")
         log.warning("all tokens revoked client_id=%s", client_id)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse
+
 from service_kit.settings import ConfigError, Environment
 
 PREFIX = "AUTH_"
@@ -115,8 +117,6 @@ def _registration_resources(value: Any) -> tuple[str, ...] | None:
 
 
 def _rate(raw: Environment, name: str, default: str) -> str:
-    from limits import parse
-
     value = str(raw.get(name) or default)
     try:
         parse(value)

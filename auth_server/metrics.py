@@ -5,9 +5,7 @@ summed across workers; under the Flask test client they live in the default regi
 
 from __future__ import annotations
 
-from prometheus_client import (
-    Counter,
-)
+from prometheus_client import Counter
 
 TOKENS_ISSUED = Counter(
     "auth_tokens_issued", "Access tokens issued by the token endpoint", ["client_id"]

@@ -11,7 +11,7 @@ that need more are made with ``flask --app auth_server clients create``.
 from __future__ import annotations
 
 from .config import Settings
-from .store import Store
+from .storage.interfaces import ClientStore
 
 
 class PolicyViolation(ValueError):
@@ -24,13 +24,15 @@ def allowed_scopes(settings: Settings) -> tuple[str, ...]:
     return tuple(s for s in settings.scopes if not s.endswith(":admin"))
 
 
-def allowed_resources(settings: Settings, store: Store) -> set[str]:
+def allowed_resources(settings: Settings, clients: ClientStore) -> set[str]:
     if settings.registration_resources is not None:
         return set(settings.registration_resources)
-    return {r for record in store.list_clients() for r in record.resources}
+    return {r for record in clients.list_clients() for r in record.resources}
 
 
-def check(settings: Settings, store: Store, scopes: list[str], resources: list[str]) -> None:
+def check(
+    settings: Settings, clients: ClientStore, scopes: list[str], resources: list[str]
+) -> None:
     """Raise PolicyViolation unless every scope and resource is on the allow-lists."""
     scope_list = allowed_scopes(settings)
     extra = [s for s in scopes if s not in scope_list]
@@ -39,7 +41,7 @@ def check(settings: Settings, store: Store, scopes: list[str], resources: list[s
             f"registration may not grant {' '.join(extra)} "
             f"(AUTH_REGISTRATION_SCOPES allows: {' '.join(scope_list) or 'nothing'})"
         )
-    resource_set = allowed_resources(settings, store)
+    resource_set = allowed_resources(settings, clients)
     foreign = [r for r in resources if r not in resource_set]
     if foreign:
         raise PolicyViolation(

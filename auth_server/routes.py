@@ -1,23 +1,32 @@
-"""HTTP routes of the authorization server. Protocol logic lives in ``oauth2.py``."""
+"""HTTP routes of the authorization server. Protocol logic lives in the ``oauth2`` package.
+
+The three endpoints that authenticate clients carry ``@throttled``
+(``client_auth_abuse.py``): repeated failed client authentication gets a 429 there.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from service_kit.prometheus import exposition
 
+from .client_auth_abuse import throttled
 from .form_checks import check_form_request
-from .oauth2 import admin_token_matches, server_metadata
+from .oauth2.metadata import server_metadata
+from .oauth2.registration import admin_token_matches
 
 bp = Blueprint("auth", __name__)
 
 
-def _server():
+def _server() -> AuthorizationServer:
     return current_app.extensions["authorization_server"]
 
 
-def _form_endpoint(handler):
+def _form_endpoint(handler: Callable[[], Response]) -> Response:
     """Run the strict form checks, then Authlib; errors in RFC 6749 §5.2 form."""
     try:
         check_form_request(request)
@@ -27,22 +36,25 @@ def _form_endpoint(handler):
 
 
 @bp.route("/oauth/token", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-def token():
+@throttled
+def token() -> Response:
     return _form_endpoint(lambda: _server().create_token_response())
 
 
 @bp.route("/oauth/introspect", methods=["GET", "POST"])
-def introspect():
+@throttled
+def introspect() -> Response:
     return _form_endpoint(lambda: _server().create_endpoint_response("introspection"))
 
 
 @bp.route("/oauth/revoke", methods=["GET", "POST"])
-def revoke():
+@throttled
+def revoke() -> Response:
     return _form_endpoint(lambda: _server().create_endpoint_response("revocation"))
 
 
 @bp.post("/oauth/register")
-def register():
+def register() -> Response:
     settings = current_app.extensions["auth_settings"]
     if not settings.admin_token:
         return _oauth_error(404, "invalid_request", "Dynamic registration is not enabled.")
@@ -60,7 +72,7 @@ def register():
 
 @bp.get("/.well-known/oauth-authorization-server")
 @bp.get("/.well-known/openid-configuration")
-def metadata():
+def metadata() -> Response:
     response = jsonify(server_metadata(current_app.extensions["auth_settings"]))
     response.cache_control.public = True
     response.cache_control.max_age = 300
@@ -68,7 +80,7 @@ def metadata():
 
 
 @bp.get("/.well-known/jwks.json")
-def jwks():
+def jwks() -> Response:
     response = jsonify(current_app.extensions["key_store"].public_jwks())
     # Short: resource servers also refetch on an unknown kid, but caches should not lag.
     response.cache_control.public = True
@@ -77,13 +89,13 @@ def jwks():
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> dict[str, str]:
     current_app.extensions["key_store"].signing_key()
     return {"status": "ok"}
 
 
 @bp.get("/metrics")
-def prometheus():
+def prometheus() -> Response:
     body, content_type = exposition()
     return Response(body, content_type=content_type)
 

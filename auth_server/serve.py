@@ -5,14 +5,15 @@ from __future__ import annotations
 from service_kit.gunicorn import serve
 
 from .config import Settings
-from .keys import KeyStore
-from .store import DB_FILE, Store
+from .storage.pem_keys import PemKeyStore
+from .storage.schema import DB_FILE
+from .storage.sqlite import SqliteStore
 
 
 def _prepare(settings: Settings) -> None:
-    Store(settings.data_dir / DB_FILE)
+    SqliteStore(settings.data_dir / DB_FILE)
     # The first signing key is made here, so workers never race to create it.
-    KeyStore(
+    PemKeyStore(
         settings.data_dir / "keys", settings.signing_alg, settings.token_ttl
     ).ensure_signing_key()
 

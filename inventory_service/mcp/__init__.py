@@ -7,5 +7,6 @@ Hosting the SDK's ASGI app inside the Flask workers costs the REST API 1.5-2.4x 
 request (docs/decisions.md); a separate process leaves it untouched.
 
 Modules: ``settings`` (``INVENTORY_MCP_*``), ``gate`` (who may call which tool: RFC 6750
-challenges in front of the SDK), ``tools`` (the three tools), ``app`` (assembly), ``__main__``.
+challenges in front of the SDK), ``tools`` (the three tools), ``protocol`` (what the server
+advertises, how it answers errors), ``app`` (assembly), ``__main__``.
 """

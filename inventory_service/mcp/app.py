@@ -1,8 +1,9 @@
 """Assembly: the SDK's Streamable HTTP app, our gate in front, our metadata beside it.
 
-Stateless JSON mode (one JSON response per POST, no session): any number of uvicorn
-processes can serve it, and nothing is kept between calls but the token cache. The SDK's
-own auth is not configured — the gate does it — so RFC 9728 metadata is served here.
+Stateless JSON mode (one JSON response per POST, no session, no ``subscriptions/listen``
+stream): any number of uvicorn processes can serve it, and nothing is kept between calls
+but the token cache. What the server advertises and how it answers errors: ``protocol``.
+The SDK's own auth is not configured — the gate does it — so RFC 9728 metadata is served here.
 Its DNS-rebinding protection checks ``Host`` against the real names (``allowed_hosts``).
 """
 
@@ -12,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +27,7 @@ from ..resource_server.api_keys import ApiKeys
 from ..resource_server.issuers import validator_for
 from . import tools
 from .gate import Gate
+from .protocol import InventoryMcpServer
 from .settings import McpSettings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -44,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     # The SDK logs "Terminating session: None" at INFO for every stateless request.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     db = Database(settings.data_dir / DB_FILE)
-    server = MCPServer("inventory", instructions=INSTRUCTIONS)
+    server = InventoryMcpServer("inventory", instructions=INSTRUCTIONS)
     stock = Stock(db)
     tools.register(server, stock)
     _add_routes(server, settings, stock)
@@ -64,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 
-def _add_routes(server: MCPServer, settings: McpSettings, stock: Stock) -> None:
+def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: Stock) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""

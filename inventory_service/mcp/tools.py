@@ -22,6 +22,7 @@ from ..api.stock import (
     MAX_QUANTITY,
     OrderIdReused,
     OutOfStock,
+    ReservationReleased,
     StockStore,
     UnknownSku,
     reservation_errors,
@@ -70,6 +71,10 @@ def register(server: MCPServer, stock: StockStore) -> None:
             raise ToolError(f"Not enough stock: {exc.available} left of {sku}.") from None
         except OrderIdReused:
             raise ToolError("This order id already reserved something else.") from None
+        except ReservationReleased:
+            raise ToolError(
+                "This order id's reservation was released; use a new order id."
+            ) from None
         return {
             "order_id": reservation.order_id,
             "sku": reservation.sku,

@@ -1,6 +1,6 @@
 """`clients disable`, `rotate-secret` and `revoke-tokens` are in force in every worker of a
 2-worker AS as soon as the command returns, although each worker keeps client records in
-memory (issue 13 item 3: ``auth_server/client_cache.py``).
+memory (``auth_server/storage/client_cache.py``).
 
 Each request opens a new connection, so both workers answer; before the command every
 thread that answers has the client cached, and none may still use that record afterwards.

@@ -31,9 +31,14 @@ class McpStack:
         return run_cli("inventory_service", env, *args).stdout
 
 
-def start_mcp_stack(tmp_path: Path, started: list[Service]) -> McpStack:
-    """AS (2 workers) + MCP server sharing an Inventory data dir; agents registered."""
-    auth_port, mcp_port = free_port(), free_port()
+def start_mcp_stack(
+    tmp_path: Path, started: list[Service], mcp_port: int | None = None, **extra_env: str
+) -> McpStack:
+    """AS (2 workers) + MCP server sharing an Inventory data dir; agents registered.
+
+    ``extra_env`` adds ``INVENTORY_MCP_*`` settings, e.g. the allowed hosts of a proxy.
+    """
+    auth_port, mcp_port = free_port(), mcp_port or free_port()
     issuer = f"http://127.0.0.1:{auth_port}"
     auth_env = {
         "AUTH_ISSUER": issuer,
@@ -52,6 +57,7 @@ def start_mcp_stack(tmp_path: Path, started: list[Service]) -> McpStack:
         "INVENTORY_DATA_DIR": str(data_dir),
         "INVENTORY_MCP_RESOURCE": mcp_url,
         "INVENTORY_MCP_PORT": str(mcp_port),
+        **extra_env,
     }
     mcp = Service("inventory_service.mcp", mcp_env, mcp_port, tmp_path / "mcp.log")
     started.append(mcp)

@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import quote
 
 import pytest
+from flask.testing import FlaskCliRunner
 
 from auth_server import create_app
 from auth_server.clients import Registry
@@ -69,3 +70,37 @@ def token_request(http, client_id, secret, **params):
 def decode_part(token: str, index: int) -> dict:
     part = token.split(".")[index]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def cli(app, *args):
+    """Run an admin command in-process, as ``flask --app auth_server ...`` would."""
+    return FlaskCliRunner(app).invoke(args=list(args))
+
+
+def published_kids(http) -> list[str]:
+    """The ``kid`` of every key in the JWKS, in its order."""
+    return [k["kid"] for k in http.get("/.well-known/jwks.json").get_json()["keys"]]
+
+
+def assert_invalid_client(resp):
+    """RFC 6749 §5.2: 401 ``invalid_client`` with a Basic challenge, never cached."""
+    assert resp.status_code == 401
+    assert resp.get_json()["error"] == "invalid_client"
+    assert resp.headers["WWW-Authenticate"].startswith("Basic ")
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def assert_oauth_error(resp, status, error):
+    """RFC 6749 §5.2 JSON with ``no-store``, and no trace in the body."""
+    assert resp.status_code == status, resp.data[:300]
+    assert resp.mimetype == "application/json"
+    assert resp.headers["Cache-Control"] == "no-store"
+    body = resp.get_json()
+    assert body["error"] == error
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def creds(clients):
+    """Basic credentials of a fresh client."""
+    return basic(*clients.create())

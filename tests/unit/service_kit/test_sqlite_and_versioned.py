@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import stat
+import subprocess
+import sys
 import threading
 
 import pytest
 
+from service_kit.private_files import private_database
 from service_kit.sqlite import SqliteDatabase
 from service_kit.versioned import VersionedSnapshot
 
@@ -75,3 +79,42 @@ def test_each_thread_keeps_its_own_snapshot(path):
     thread.start()
     thread.join()
     assert snapshot.get() == threading.get_ident() != seen[0]
+
+
+def test_opening_the_same_file_again_keeps_the_first_connections_view_of_changes(path):
+    """A second ``SqliteDatabase`` on a file this process has open must not open/close the
+    file itself (that would drop the process's POSIX locks); changes keep being seen."""
+    first = SqliteDatabase(path, SCHEMA)
+    snapshot = VersionedSnapshot(
+        first, lambda: first.connection().execute("SELECT COUNT(*) FROM t").fetchone()[0]
+    )
+    assert snapshot.get() == 0
+    second = SqliteDatabase(path, SCHEMA)
+    with second.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES ('a', 1)")
+    assert snapshot.get() == 1
+
+
+def test_tightening_an_existing_database_keeps_this_processs_locks_on_it(path):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, so
+    ``private_database`` must not open an existing file. The lock stands in for SQLite's."""
+    SqliteDatabase(path, SCHEMA)
+    path.chmod(0o644)
+    with path.open("r+b") as held:
+        fcntl.lockf(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        private_database(path)
+        probe = (
+            "import fcntl, sys\n"
+            "with open(sys.argv[1], 'r+b') as f:\n"
+            "    try:\n"
+            "        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+            "    except OSError:\n"
+            "        print('held')\n"
+            "    else:\n"
+            "        print('free')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
+        )
+    assert out.stdout.strip() == "held"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -1,25 +1,25 @@
-"""Client records are cached per thread and dropped when the registry changes (issue 13).
+"""Client records are cached per thread and dropped when the registry changes.
 
-A second ``Store`` on the same file stands for another gunicorn worker or the CLI: its own
-connection, its own commits. SQLite's statement trace on the serving thread's connection
-shows which requests read the ``clients`` table.
+A second ``SqliteStore`` on the same file stands for another gunicorn worker or the CLI: its
+own connection, its own commits. SQLite's statement trace on the serving thread's
+connection shows which requests read the ``clients`` table.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from auth_server.client_cache import ClientCache
 from auth_server.clients import Registry
-from auth_server.store import DB_FILE, Store
+from auth_server.storage.schema import DB_FILE
+from auth_server.storage.sqlite import SqliteStore
 
-from .conftest import token_request
+from ..conftest import token_request
 
 
 @pytest.fixture
 def other_worker(app):
     settings = app.extensions["auth_settings"]
-    return Registry(Store(settings.data_dir / DB_FILE), settings.scopes)
+    return Registry(SqliteStore(settings.data_dir / DB_FILE), settings.scopes)
 
 
 @pytest.fixture
@@ -44,8 +44,8 @@ def test_a_known_client_is_read_once_then_served_from_memory(http, clients, clie
 def test_an_unknown_client_is_looked_up_every_time_and_never_cached(app, client_reads):
     # Straight at the cache: a refused request also counts a failure, and that commit alone
     # would empty the cache, so requests could not tell a cached miss from a fresh one.
-    cache = ClientCache(app.extensions["auth_store"])
-    assert [cache.get(f"nobody-{i % 2}") for i in range(4)] == [None] * 4
+    store = app.extensions["auth_store"]
+    assert [store.get_client(f"nobody-{i % 2}") for i in range(4)] == [None] * 4
     assert len(client_reads) == 4
 
 

@@ -1,4 +1,6 @@
-"""Signing keys on disk, shared by every gunicorn worker and every restart.
+"""Signing keys as PEM files, shared by every gunicorn worker and every restart.
+
+The ``SigningKeys`` implementation of ``interfaces.py`` for the zero-set-up data directory.
 
 Layout under ``<data_dir>/keys``: one PEM file per key (mode 0600) and ``manifest.json``
 listing them oldest first. The newest un-retired key signs; retired keys stay published in
@@ -19,27 +21,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey, KeySet, RSAKey, import_key
 
-log = logging.getLogger(__name__)
+from .interfaces import KeyInfo
+
+log = logging.getLogger("auth_server.keys")  # the name operators filter key events by
 
 ROTATION_LEEWAY = 60  # seconds of clock skew a resource server may allow past exp
 
 
-@dataclass(frozen=True)
-class KeyInfo:
-    kid: str
-    alg: str
-    created_at: int
-    retired_at: int | None = None
+class PemKeyStore:
+    """``<data_dir>/keys``: the newest un-retired key signs; ``alg`` is ``AUTH_SIGNING_ALG``."""
 
-
-class KeyStore:
     def __init__(self, directory: Path, alg: str, token_ttl: int) -> None:
         self.directory = directory
         self.alg = alg
@@ -120,10 +117,6 @@ class KeyStore:
             raise RuntimeError("no signing key; the server must call ensure_signing_key()")
         return self._keys[current.kid]
 
-    def signing_keyset(self) -> KeySet:
-        """The signing key as a one-key set, so joserfc writes its ``kid`` into the header."""
-        return KeySet([self.signing_key()])
-
     def published(self) -> list[KeyInfo]:
         self._refresh()
         now = int(time.time())
@@ -188,7 +181,7 @@ class KeyStore:
             f.write(json.dumps({"keys": [i.__dict__ for i in infos]}, indent=2))
         # Atomic, and a new inode every time: readers see the old or the new list, and
         # notice the change even within one mtime tick.
-        os.replace(tmp, self._manifest)  # atomic: readers see the old or the new list
+        os.replace(tmp, self._manifest)
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

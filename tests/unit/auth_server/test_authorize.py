@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.auth_server.conftest import ISSUER
+from .conftest import ISSUER
 
 
 def test_metadata_names_an_authorization_endpoint_on_the_issuer(http):

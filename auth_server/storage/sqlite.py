@@ -1,7 +1,10 @@
-"""SQLite storage of the authorization server: clients, spent assertion ``jti``s, revocations.
+"""The SQLite implementation of the client, revocation and spent-assertion stores.
 
 Connections, WAL and ``BEGIN IMMEDIATE`` transactions are ``service_kit.sqlite``'s, so
 concurrent gunicorn workers serialise cleanly instead of failing with "database is locked".
+Client records are served from a per-thread cache that a commit by anyone empties
+(``client_cache.py``): every token request looks its client up, and SQLite's
+``data_version`` is how this engine knows that nothing changed.
 """
 
 from __future__ import annotations
@@ -9,62 +12,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from service_kit.sqlite import SqliteDatabase
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS clients (
-    client_id    TEXT PRIMARY KEY,
-    secret_hash  TEXT,
-    scopes       TEXT NOT NULL,
-    resources    TEXT NOT NULL,
-    org_id       TEXT,
-    auth_method  TEXT NOT NULL,
-    jwks         TEXT,
-    disabled     INTEGER NOT NULL DEFAULT 0,
-    created_at   INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS spent_assertions (
-    client_id  TEXT NOT NULL,
-    jti        TEXT NOT NULL,
-    expires_at INTEGER NOT NULL,
-    PRIMARY KEY (client_id, jti)
-);
-CREATE TABLE IF NOT EXISTS revoked_tokens (
-    jti        TEXT PRIMARY KEY,
-    expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS client_revocations (
-    client_id      TEXT PRIMARY KEY,
-    revoked_before INTEGER NOT NULL  -- tokens issued at or before this second are inactive
-);
-"""
-
-DB_FILE = "auth.db"
+from .client_cache import ClientCache
+from .interfaces import ClientRecord
+from .schema import SCHEMA
 
 
-@dataclass(frozen=True)
-class ClientRecord:
-    """A registered client as stored; ``resources[0]`` is its default audience."""
-
-    client_id: str
-    secret_hash: str | None
-    scopes: tuple[str, ...]
-    resources: tuple[str, ...]
-    org_id: str | None
-    auth_method: str
-    jwks: dict | None
-    disabled: bool
-    created_at: int
-
-
-class Store(SqliteDatabase):
-    """The AS's database file: clients, spent assertions, revocations."""
+class SqliteStore(SqliteDatabase):
+    """The AS's database file; a ``ClientStore``, ``TokenRevocations`` and ``SpentAssertions``."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
+        self._clients = ClientCache(self, self._read_client)
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -91,6 +53,10 @@ class Store(SqliteDatabase):
         return True
 
     def get_client(self, client_id: str) -> ClientRecord | None:
+        """The stored record, disabled or not; None if there is no such client."""
+        return self._clients.get(client_id)
+
+    def _read_client(self, client_id: str) -> ClientRecord | None:
         row = (
             self.connection()
             .execute("SELECT * FROM clients WHERE client_id = ?", (client_id,))
@@ -162,14 +128,6 @@ class Store(SqliteDatabase):
         if row is None or row["disabled"] or row["jti_revoked"]:
             return True
         return row["revoked_before"] is not None and iat <= row["revoked_before"]
-
-    def is_revoked(self, jti: str) -> bool:
-        row = (
-            self.connection()
-            .execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,))
-            .fetchone()
-        )
-        return row is not None
 
 
 def _client(row: sqlite3.Row) -> ClientRecord:
