@@ -21,6 +21,7 @@ import jwt
 import pytest
 import requests
 
+from tests.support.inventory_calls import assert_scoped_calls, bearer
 from tests.support.node_oidc import NodeOidcProvider
 from tests.support.processes import ROOT, Service, free_port
 
@@ -84,10 +85,6 @@ def segment(token: str, index: int) -> dict:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_node_oidc_provider_issues_rfc9068_tokens_for_the_resource(world):
     token = world.token("writer", "inventory:write")
     assert segment(token, 0)["typ"] == "at+jwt"
@@ -103,18 +100,11 @@ def test_node_oidc_provider_issues_rfc9068_tokens_for_the_resource(world):
 
 
 def test_rest_read_write_and_read_only_write(world):
-    url = world.inventory.url
-    reader = bearer(world.token("reader", "inventory:read"))
-    writer = bearer(world.token("writer", "inventory:read inventory:write"))
-    assert requests.get(f"{url}/inventory", headers=reader, timeout=10).status_code == 200
-    body = {"order_id": f"node-{uuid.uuid4().hex[:8]}", "quantity": 1}
-    reserve = f"{url}/inventory/WIDGET-1/reservations"
-    assert requests.post(reserve, json=body, headers=writer, timeout=10).status_code == 201
-    refused = requests.post(reserve, json=body, headers=reader, timeout=10)
-    assert refused.status_code == 403
-    assert refused.headers["WWW-Authenticate"] == (
-        'Bearer error="insufficient_scope", scope="inventory:write", '
-        f'resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+    assert_scoped_calls(
+        world.inventory.url,
+        reader=world.token("reader", "inventory:read"),
+        writer=world.token("writer", "inventory:read inventory:write"),
+        order_id=f"node-{uuid.uuid4().hex[:8]}",
     )
 
 

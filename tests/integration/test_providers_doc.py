@@ -18,6 +18,7 @@ import requests
 
 from order_service.config import Settings
 from order_service.oauth_client import ClientCredentials
+from tests.support.inventory_calls import assert_scoped_calls, bearer
 from tests.support.keys import private_pem, self_signed_certificate
 from tests.support.node_oidc import NodeOidcProvider
 from tests.support.processes import ROOT, Service, free_port
@@ -157,10 +158,6 @@ def inventory_from_block(provider: str, issuer_url: str, tmp_path: Path) -> Serv
     return Service("inventory_service", env, port, tmp_path / "inventory.log").start()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.mark.parametrize("provider", [p for p in SECTIONS if p != "node-oidc-provider"])
 def test_the_inventory_block_accepts_the_providers_tokens_as_scoped(provider, tmp_path):
     """The issue's table, per provider, on the real Inventory process configured by the doc:
@@ -170,17 +167,11 @@ def test_the_inventory_block_accepts_the_providers_tokens_as_scoped(provider, tm
     try:
         inventory = inventory_from_block(provider, issuer.url, tmp_path)
         url = inventory.url
-        reader = bearer(issuer.access_token("read"))
-        writer = bearer(issuer.access_token("read", "write"))
-        reserve = f"{url}/inventory/WIDGET-1/reservations"
-        assert requests.get(f"{url}/inventory", headers=reader, timeout=10).status_code == 200
-        body = {"order_id": f"{provider}-1", "quantity": 1}
-        assert requests.post(reserve, json=body, headers=writer, timeout=10).status_code == 201
-        refused = requests.post(reserve, json=body, headers=reader, timeout=10)
-        assert refused.status_code == 403
-        assert refused.headers["WWW-Authenticate"] == (
-            'Bearer error="insufficient_scope", scope="inventory:write", '
-            f'resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+        assert_scoped_calls(
+            url,
+            reader=issuer.access_token("read"),
+            writer=issuer.access_token("read", "write"),
+            order_id=f"{provider}-1",
         )
         id_token = requests.get(f"{url}/inventory", headers=bearer(issuer.id_token()), timeout=10)
         assert id_token.status_code == 401
