@@ -1,4 +1,4 @@
-"""`make up`, `make down` and `make demo` on a machine without ``/proc``, as on macOS.
+"""`make up`, `make down`, `make demo` and `make bench` without ``/proc``, as on macOS.
 
 Linux shows it by hiding ``/proc``: each command runs in a private mount namespace with an
 empty tmpfs over ``/proc``, inside its own network namespace, so ports 9000-9003 belong to
