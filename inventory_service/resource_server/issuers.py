@@ -93,6 +93,12 @@ def load_policies(raw: Environment, *, audience: str) -> tuple[TokenPolicy, ...]
         if policy.issuer in policies:
             raise ConfigError(f"{where}: issuer {policy.issuer!r} is listed twice")
         policies[policy.issuer] = policy
+    single = raw.get("issuer")
+    if single and single not in policies:
+        raise ConfigError(
+            f"{raw.variable('issuer')}={single!r} is not in {variable}: with the file, "
+            "leave it unset or name one of the file's issuers"
+        )
     return tuple(policies.values())
 
 

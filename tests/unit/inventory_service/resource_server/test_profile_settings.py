@@ -142,3 +142,10 @@ def test_a_bad_issuers_file_names_the_file_the_table_and_the_setting(tmp_path, t
 def test_a_missing_issuers_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="INVENTORY_ISSUERS_FILE names a file that cannot"):
         Settings.load({"resource": RESOURCE, "issuers_file": str(tmp_path / "nope.toml")})
+
+
+def test_inventory_issuer_beside_the_file_must_be_one_of_its_issuers(tmp_path):
+    config = issuers_file(tmp_path, '[[issuer]]\nurl = "http://a.test"\n')
+    assert Settings.load({**config, "issuer": "http://a.test"}).issuers == ["http://a.test"]
+    with pytest.raises(ConfigError, match=r"INVENTORY_ISSUER='http://b\.test' is not in"):
+        Settings.load({**config, "issuer": "http://b.test"})
