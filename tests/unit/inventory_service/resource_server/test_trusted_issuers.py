@@ -169,3 +169,25 @@ def test_cognito_binds_by_the_resource_server_prefix_and_token_use(tmp_path, pro
     assert http.get("/inventory", headers=bearer(elsewhere)).status_code == 401
     id_token = cognito.id_token(aud=None)
     assert http.get("/inventory", headers=bearer(id_token)).status_code == 401
+
+
+def test_jwks_uri_and_introspection_endpoint_settings_replace_discovery(tmp_path, providers):
+    hydra = providers("hydra")  # introspection on its admin API, not in the public metadata
+    hydra.introspectors["inventory"] = "introspection-secret"
+    app = create_app(
+        {
+            "issuer": hydra.issuer,
+            "resource": RESOURCE,
+            "data_dir": str(tmp_path),
+            "token_profile": "hydra",
+            "jwks_uri": f"{hydra.url}{hydra.shape.jwks_path}",
+            "introspection_endpoint": f"{hydra.url}{hydra.shape.introspection_path}",
+            "client_id": "inventory",
+            "client_secret": "introspection-secret",
+        }
+    )
+    admin = hydra.access_token("admin", client_id="platform-admin")
+    resp = app.test_client().put("/admin/auth-mode", json={"mode": "dual"}, headers=bearer(admin))
+    assert resp.status_code == 200, resp.get_json()
+    assert hydra.introspections == 1
+    assert hydra.metadata_fetches == []  # neither the keys nor introspection needed discovery
