@@ -43,8 +43,8 @@ from .resource_server.api_keys import ApiKeys
 from .resource_server.authenticator import Authenticator
 from .resource_server.flags import AuthModes
 from .resource_server.introspection import Introspector
+from .resource_server.issuers import validator_for
 from .resource_server.require import deprecation_headers
-from .resource_server.tokens import TokenValidator
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -76,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         purge=Purge(db, ledger),
         authenticator=Authenticator(
             settings=settings,
-            tokens=TokenValidator(policy=settings.token_policy),
+            tokens=validator_for(settings.token_policies),
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),

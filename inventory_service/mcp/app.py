@@ -24,7 +24,7 @@ from ..api.stock import Stock
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeys
-from ..resource_server.tokens import TokenValidator
+from ..resource_server.issuers import validator_for
 from . import tools
 from .gate import Gate
 from .protocol import InventoryMcpServer
@@ -61,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         ),
     )
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
-    validator = TokenValidator(policy=settings.token_policy)
+    validator = validator_for(settings.token_policies)
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 
@@ -71,7 +71,7 @@ def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: Stock)
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
         body = {
             "resource": settings.resource,
-            "authorization_servers": [settings.issuer],
+            "authorization_servers": [p.issuer for p in settings.token_policies],
             "scopes_supported": sorted(set(tools.TOOL_SCOPES.values())),
             "bearer_methods_supported": ["header"],
         }

@@ -34,6 +34,7 @@ from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeyStore
 from ..resource_server.bearer import MalformedBearer, bearer_token, challenge, is_bearer
 from ..resource_server.decision import UNKNOWN, Principal, Refused
+from ..resource_server.issuers import TrustedIssuers
 from ..resource_server.modes import Credential
 from ..resource_server.tokens import InvalidToken, TokenValidator
 from .settings import McpSettings
@@ -85,7 +86,7 @@ class Gate:
         self,
         app: ASGIApp,
         settings: McpSettings,
-        tokens: TokenValidator,
+        tokens: TokenValidator | TrustedIssuers,
         api_keys: ApiKeyStore,
         ledger: ToolLedger,
         tool_scopes: dict[str, str],
@@ -154,7 +155,10 @@ class Gate:
                 # Held plus needed: a client that requests exactly the challenged scope keeps
                 # what it already had (SDK 1.x does that).
                 union = " ".join(sorted(claims.scopes | call.needed))
-                description = f"This tool needs the {' '.join(sorted(missing))} scope."
+                description = (
+                    f"This tool needs the {' '.join(sorted(missing))} scope (scopes are read"
+                    f" from the token's {', '.join(claims.scope_claims)} claim)."
+                )
                 response = self._oauth(403, "insufficient_scope", description, union)
                 raise Refused(response, claims.client_id, TOKEN)
             return Principal(claims.client_id, TOKEN, claims.scopes)
@@ -195,7 +199,7 @@ class Gate:
             f"OAuth 2.1. Get an access token with the client-credentials grant from "
             f"{settings.issuer} for resource {settings.resource} (discoverable from "
             f"{settings.resource_metadata_url}) and send it as Authorization: Bearer <token>.",
-            authorization_servers=[settings.issuer],
+            authorization_servers=[p.issuer for p in settings.token_policies],
             resource=settings.resource,
             resource_metadata=settings.resource_metadata_url,
         )

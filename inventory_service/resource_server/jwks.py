@@ -47,6 +47,7 @@ class JWKSCache:
         cooldown: float,
         max_age: float,
         on_keys_removed: Callable[[], None] | None = None,
+        jwks_uri: str | None = None,
     ) -> None:
         self.issuer = issuer
         self.cooldown = cooldown
@@ -54,7 +55,7 @@ class JWKSCache:
         self.generation = 0
         self._on_keys_removed = on_keys_removed
         self._lock = threading.Lock()
-        self._jwks_uri: str | None = None
+        self._jwks_uri: str | None = jwks_uri  # INVENTORY_JWKS_URI, else discovered
         self.metadata: dict[str, Any] = {}
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
