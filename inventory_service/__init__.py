@@ -76,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         purge=Purge(db, ledger),
         authenticator=Authenticator(
             settings=settings,
-            tokens=TokenValidator(policy=settings.token_policy),
+            tokens=TokenValidator(policy=settings.token_policy, data_dir=settings.data_dir),
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),

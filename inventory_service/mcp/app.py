@@ -61,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         ),
     )
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
-    validator = TokenValidator(policy=settings.token_policy)
+    validator = TokenValidator(policy=settings.token_policy, data_dir=settings.data_dir)
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 

@@ -8,7 +8,8 @@ replayed as an access token), the algorithm must be on an asymmetric allow-list 
 the three segments must be canonical unpadded base64url (RFC 7515 §2; Python's decoder
 would skip stray characters and padding), and ``exp - iat`` may not exceed the policy's
 ``max_lifetime``. Nothing depends on claims only our own AS adds, so tokens from any
-RFC 9068 issuer validate. The keys come from ``jwks.py``.
+RFC 9068 issuer validate. The keys come from ``jwks.py``; a key it cannot fetch while the
+AS is unreachable raises its ``KeysUnavailable``, not ``InvalidToken``.
 
 Speed: a signature check costs more than a whole API-key request, so a token that passed
 every check is remembered, keyed by the SHA-256 of the token, until its ``exp``. Expiry and
@@ -28,12 +29,14 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
 
 from .jwks import JWKSCache
 from .policy import TokenPolicy
+from .saved_jwks import SavedJwks
 
 MAX_TOKEN_BYTES = 8192
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
@@ -55,12 +58,17 @@ class TokenClaims:
 class TokenValidator:
     """Validates access tokens for one policy (one issuer, one audience)."""
 
-    def __init__(self, *, policy: TokenPolicy) -> None:
+    def __init__(self, *, policy: TokenPolicy, data_dir: Path | None = None) -> None:
+        """``data_dir``: where the last good JWKS is saved for every worker and restart."""
         self.policy = policy
         self._cache: OrderedDict[bytes, TokenClaims] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.jwks = JWKSCache(
-            policy.issuer, policy.jwks_cooldown, policy.jwks_max_age, self.clear_cache
+            policy.issuer,
+            policy.jwks_cooldown,
+            policy.jwks_max_age,
+            self.clear_cache,
+            saved=SavedJwks(data_dir, policy.issuer) if data_dir else None,
         )
 
     def validate(self, token: str) -> TokenClaims:
