@@ -56,7 +56,7 @@ test-integration: $(STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn p
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
 	$(BIN)/pytest -q tests/e2e
 
-demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes (KEEP=1 leaves it up)
+demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1 leaves it up)
 	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep)
 
 demo-docker: $(STAMP) ## The same narration against the docker compose stack

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class LocalStack:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     workers: int = 2
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: How many gunicorn workers each running service was started with.
+    expected_workers: dict[str, int] = field(default_factory=dict)
     clis: dict[str, CliSession] = field(default_factory=dict)
     agent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     label = "local processes"
@@ -208,9 +211,11 @@ class LocalStack:
                 f"port {port} is already in use; stop what holds it (make down?) and retry"
             )
         log = (self.state / f"{package}.log").open("ab")
+        env = self.env(package, order_auth)
+        self.expected_workers[package] = _configured_workers(env, self.workers)
         proc = subprocess.Popen(
             [sys.executable, "-m", package],
-            env={**os.environ, **self.env(package, order_auth)},
+            env={**os.environ, **env},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -241,17 +246,20 @@ class LocalStack:
             return False
 
     def _all_workers_booted(self, package: str, master: int) -> bool:
-        """Every worker alive and past app loading (its ``post_worker_init`` marker exists).
+        """As many workers of ``master`` alive and past app loading as it was started with.
 
+        Each worker touches ``<data dir>/workers/<pid>`` in gunicorn's ``post_worker_init``
+        hook; a marker counts while that pid is alive in the master's process group (the
+        master leads its own session), so a worker that died, or a pid reused since, does
+        not. Markers, signals and process groups work alike on macOS, which has no ``/proc``.
         One healthy worker is not enough: if a sibling then fails to boot, gunicorn halts
         the whole service, and a "the stack is up" printed before that would be a lie.
         The MCP server is one uvicorn process with no workers: healthy means ready.
         """
         if package in SINGLE_PROCESS:
             return True
-        booted = {int(p.name) for p in (self.state / package / "workers").glob("[0-9]*")}
-        alive = _children(master)
-        return len(alive) >= self.workers and alive <= booted
+        expected = self.expected_workers.get(package, self.workers)
+        return len(live_workers(self.state / package / "workers", master)) >= expected
 
     def set_order_auth(self, mode: str) -> None:
         """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
@@ -269,8 +277,9 @@ class LocalStack:
         proc = self.procs.pop(package, None)
         pid = proc.pid if proc else int(pid_file.read_text()) if pid_file.exists() else None
         if pid:
-            _terminate(pid, proc)
+            _terminate(pid, proc, self.state / package / "workers")
         pid_file.unlink(missing_ok=True)
+        self.expected_workers.pop(package, None)
         # The listening socket may linger a moment after the master exits.
         deadline = time.monotonic() + 10
         while _port_taken(self.ports[package]) and time.monotonic() < deadline:
@@ -291,42 +300,89 @@ class LocalStack:
         )
 
     def stop_recorded(self) -> None:
-        """``make down``: stop whatever ``make up`` recorded in the pid files."""
-        for package in reversed(list(self.ports)):
-            self.stop_service(package)
+        """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
+        (each stop is mostly a graceful exit to wait for)."""
+        packages = list(reversed(list(self.ports)))
+        with ThreadPoolExecutor(len(packages)) as pool:
+            list(pool.map(self.stop_service, packages))  # re-raises a failed stop here
 
 
-def _terminate(pid: int, proc: subprocess.Popen | None = None) -> None:
-    """SIGTERM the gunicorn master (it stops its workers), then wait; SIGKILL after 10 s."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc is not None:  # our child: reap it, or it lingers as a zombie
-            if proc.poll() is not None:
-                return
-        else:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-        time.sleep(0.05)
-    os.killpg(pid, signal.SIGKILL)
+def _terminate(pid: int, proc: subprocess.Popen | None, workers: Path) -> None:
+    """Stop a service: SIGTERM its master, which stops its workers, and wait for it.
+
+    A master still there after 10 s gets SIGKILL with its whole process group. Workers that
+    outlive their master (it was killed) are found from their marker files and stopped too.
+    A pid from a stale pid file that no longer leads a process group is not a master of
+    ours, and is left alone.
+    """
+    ours = proc is not None or _leads_its_group(pid)
+    stopping = ours and _signal(pid, signal.SIGTERM)
+    if stopping and not _wait(lambda: _gone(pid, proc), 10):
+        _signal(pid, signal.SIGKILL, group=True)
+        _wait(lambda: _gone(pid, proc), 10)
+    for worker in live_workers(workers, pid):
+        _signal(worker, signal.SIGTERM)
+    if not _wait(lambda: not live_workers(workers, pid), 10):
+        _signal(pid, signal.SIGKILL, group=True)
 
 
-def _children(pid: int) -> set[int]:
-    """Live (non-zombie) child processes of ``pid``, from /proc."""
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def live_workers(markers: Path, master: int) -> set[int]:
+    """The pids in ``markers`` (one file per booted worker) still alive in ``master``'s
+    process group: the group tells a worker from an unrelated process given a reused pid.
+    A worker that has exited but is not reaped yet still counts; gunicorn reaps at once."""
+    alive = set()
+    for marker in markers.glob("[0-9]*"):
         try:
-            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue  # the process ended while we looked
-        if int(ppid) == pid and state != "Z":
-            children.add(int(stat.parent.name))
-    return children
+            if os.getpgid(int(marker.name)) == master:
+                alive.add(int(marker.name))
+        except (ProcessLookupError, ValueError):
+            continue  # the worker has exited (or the name is no pid)
+    return alive
+
+
+def _configured_workers(env: dict[str, str], default: int) -> int:
+    """The worker count in a service's environment (``AUTH_WORKERS``, ``ORDER_WORKERS``...)."""
+    for name, value in env.items():
+        if name.endswith("_WORKERS") and value.isdigit():
+            return int(value)
+    return default
+
+
+def _leads_its_group(pid: int) -> bool:
+    """Whether ``pid`` is a process group leader, as every master started here is."""
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
+
+
+def _signal(pid: int, signum: int, group: bool = False) -> bool:
+    """Send ``signum`` to ``pid`` (or its process group); False if nothing is there."""
+    try:
+        if group:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _gone(pid: int, proc: subprocess.Popen | None) -> bool:
+    """Whether the master has exited; our own child is reaped, or it lingers as a zombie."""
+    if proc is not None:
+        return proc.poll() is not None
+    return not _signal(pid, 0)
+
+
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def free_ports(n: int) -> list[int]:
