@@ -94,3 +94,4 @@ def test_counts_waiting_for_a_fold_are_bounded(counting, monkeypatch, caplog):
     assert len(ledger._pending) == 100
     assert "keys dropped while the database cannot be written" in caplog.text
     _make_room(db)
+    assert flusher.flush() is True
