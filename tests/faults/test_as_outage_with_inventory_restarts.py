@@ -9,18 +9,14 @@ everywhere and nothing answers 401.
 
 from __future__ import annotations
 
-import os
-import random
-import signal
 import threading
 import time
 from collections import Counter
 
 import requests
 
-from tests.faults.test_order_worker_kills import workers
+from tests.faults.gunicorn_workers import kill_one_worker
 from tests.integration.conftest import oauth_env
-from tests.support.processes import wait_until
 
 CLIENTS = 4
 KILLS = 3
@@ -66,14 +62,7 @@ def test_orders_on_a_cached_token_succeed_while_the_as_is_down_and_inventory_res
     try:
         for _ in range(KILLS):
             time.sleep(KILL_EVERY)
-            victim = random.choice(sorted(workers(master)))
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
-            wait_until(
-                lambda v=victim: v not in workers(master) and len(workers(master)) == 2,
-                timeout=15,
-                what="gunicorn to replace the killed Inventory worker",
-            )
+            killed.append(kill_one_worker(master, expected=2))
         time.sleep(KILL_EVERY)  # the replacements serve for a while, with the AS still down
     finally:
         stop.set()
