@@ -412,7 +412,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         keep = command == "restart" or "--keep-data" in argv[1:]
         return _up(stack, keep_data=keep, restart=command == "restart")
     if command in ("env", "order-auth"):
-        problem = _stack_problem(stack, command)
+        problem = stack_health.refusal(stack.state, stack.urls)
         if problem:
             print(problem, file=sys.stderr)
             return 1
@@ -477,20 +477,6 @@ def _up(stack: LocalStack, keep_data: bool, restart: bool) -> int:
     )
     print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down")
     return 0
-
-
-def _stack_problem(stack: LocalStack, command: str) -> str | None:
-    """Why ``command`` cannot run on this stack, or ``None``. Services that are down are
-    named on stderr and the command runs: Order's redeploy needs none of them to start."""
-    if not (stack.state / "credentials.json").exists():
-        return "No stack is running: run `make up` first."
-    problems = stack_health.down(stack.urls)
-    if len(problems) == len(stack.urls):
-        return "No service of the stack answers: run `make restart` (keeps the data) or `make up`."
-    if problems:
-        listed = stack_health.describe(stack.urls, problems)
-        print(f"Some services of the stack are down:\n{listed}", file=sys.stderr)
-    return None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ answers 503 is reported with its own reason (e.g. a database that takes no write
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import requests
 
 NAMES = {
@@ -45,3 +48,17 @@ def describe(urls: dict[str, str], problems: dict[str, str]) -> str:
         f"  {NAMES.get(package, package)} ({urls[package].rsplit(':', 1)[-1]}): {problem}"
         for package, problem in problems.items()
     )
+
+
+def refusal(state: Path, urls: dict[str, str]) -> str | None:
+    """Why a command on the running stack cannot go ahead, or ``None``. Services that are
+    down are named on stderr and the command goes ahead: Order's redeploy needs none of
+    them to start."""
+    if not (state / "credentials.json").exists():
+        return "No stack is running: run `make up` first."
+    problems = down(urls)
+    if len(problems) == len(urls):
+        return "No service of the stack answers: run `make restart` (keeps the data) or `make up`."
+    if problems:
+        print(f"Some services of the stack are down:\n{describe(urls, problems)}", file=sys.stderr)
+    return None
