@@ -49,6 +49,7 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     log_level: str = "INFO"
+    usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
 
     @property
     def issuers(self) -> list[str]:
@@ -89,6 +90,9 @@ class Settings:
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            usage_flush_interval=raw.whole_number(
+                "usage_flush_interval", cls.usage_flush_interval, 1, 3600
+            ),
         )
 
 
