@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,7 +58,7 @@ def inspect_body(body: bytes, tool_scopes: dict[str, str]) -> Call:
     """Read the JSON-RPC message(s) without trusting them; the SDK validates them later."""
     try:
         parsed: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return Call(frozenset(), ("other",))
     messages = parsed if isinstance(parsed, list) else [parsed]
     needed: set[str] = set()
@@ -119,10 +120,21 @@ class Gate:
             self._record(refused.client_id, call, accepted=False)
             await _send(refused.response, scope, receive, send)
             return
-        self._record(principal.client_id, call, accepted=True)
         scope = dict(scope)
         scope["state"] = {**scope.get("state", {}), "principal": principal}
-        await self.app(scope, _replay(body, receive), send)
+        answered: list[int] = []
+
+        async def observe(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, _replay(body, receive), observe)
+        finally:
+            # Counted once the SDK has answered: its own Host, Origin, Accept and
+            # Content-Type checks can still refuse a call the token allowed.
+            self._record(principal.client_id, call, accepted=bool(answered) and answered[0] < 400)
 
     async def _authorize(self, scope: Scope, call: Call) -> Principal:
         """Return the caller, or raise ``Refused`` with the exact answer to send."""
@@ -141,11 +153,10 @@ class Gate:
                     self._oauth(400, "invalid_request", str(exc), wanted), UNKNOWN, TOKEN
                 ) from None
             try:
-                # On the event loop, not in a thread: a token seen before is a dict lookup and
-                # a new one a signature check; only a JWKS refetch (unknown kid, at most once
-                # per cooldown) waits on the network. A thread hop per call cost ~1 ms of CPU
-                # per tools/call here, more than everything else together (docs/decisions.md).
-                claims = self.tokens.validate(token)
+                # In a worker thread: a JWKS refetch (unknown kid, stale keys) waits on the
+                # network, and on the event loop it would stall every MCP request meanwhile.
+                # The hop costs ~0.1 ms of CPU per call (docs/decisions.md).
+                claims = await anyio.to_thread.run_sync(self.tokens.validate, token)
             except InvalidToken as exc:
                 raise Refused(
                     self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN
