@@ -64,9 +64,8 @@ class EdgeSettings:
                 patterns.append(
                     HostPattern(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme])
                 )
-        for entry in str(raw.get("allowed_hosts") or "").split(","):
-            if entry.strip():
-                patterns.append(_pattern(entry.strip(), raw.variable("allowed_hosts")))
+        extra = str(raw.get("allowed_hosts") or "").split(",")
+        patterns += host_patterns(extra, raw.variable("allowed_hosts"))
         return cls(
             trusted_proxies=raw.whole_number("trusted_proxies", 0, 0, 8),
             allowed_hosts=tuple(dict.fromkeys(patterns)),
@@ -102,11 +101,17 @@ def install(app: Flask, edge: EdgeSettings) -> None:
             raise MisdirectedRequest(f"This service does not answer for Host {request.host!r}.")
 
 
-def _pattern(entry: str, variable: str) -> HostPattern:
-    name, port = _split_host(entry, wildcard=True)
-    if name is None:
-        raise ConfigError(f"{variable} entries are name, name:port or name:*, got {entry!r}")
-    return HostPattern(name, port)
+def host_patterns(entries: Iterable[str], variable: str) -> list[HostPattern]:
+    """``name:port``, ``name:*`` or ``name`` entries (blank ones skipped) as patterns."""
+    patterns = []
+    for entry in (e.strip() for e in entries):
+        if not entry:
+            continue
+        name, port = _split_host(entry, wildcard=True)
+        if name is None:
+            raise ConfigError(f"{variable} entries are name, name:port or name:*, got {entry!r}")
+        patterns.append(HostPattern(name, port))
+    return patterns
 
 
 def _split_host(value: str, wildcard: bool = False) -> tuple[str | None, int | None]:

@@ -30,6 +30,8 @@ import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_kit.edge import EdgeSettings, host_patterns
+
 from ..metrics import MCP_CALLS
 from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeyStore
@@ -98,9 +100,19 @@ class Gate:
         self.api_keys = api_keys
         self.ledger = ledger
         self.tool_scopes = tool_scopes
+        # Loopback names and INVENTORY_MCP_ALLOWED_HOSTS, the list the SDK checks at /mcp.
+        extra = host_patterns(settings.allowed_hosts, "INVENTORY_MCP_ALLOWED_HOSTS")
+        self._edge = EdgeSettings(allowed_hosts=EdgeSettings.allowed_hosts + tuple(extra))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.settings.path.rstrip("/"):
+            if scope["type"] == "http" and not self._host_allowed(scope):
+                # The SDK checks Host at /mcp only; /metrics and the metadata need it too
+                # against DNS rebinding (service_kit/edge.py does the same for REST).
+                await _send(
+                    _problem(421, "Misdirected request", "Unknown Host."), scope, receive, send
+                )
+                return
             await self.app(scope, receive, send)
             return
         if scope["method"] != "POST":
@@ -184,6 +196,10 @@ class Gate:
         )
         response.headers["WWW-Authenticate"] = self._challenge(None, wanted)
         raise Refused(response)
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        return self._edge.allows(host, scope.get("scheme", "http"))
 
     def _record(self, client_id: str, call: Call, accepted: bool) -> None:
         outcome = "accepted" if accepted else "refused"

@@ -21,6 +21,9 @@ class Recorder:
         await send({"type": "http.response.body", "body": b"{}"})
 
 
+HOST = "mcp.test:9003"  # the host of the MCP URL the tests configure
+
+
 def call(gate, body=None, headers=None, method="POST", path="/mcp", query=b""):
     """One request through ``gate``: (status, lower-cased headers, body bytes).
 
@@ -46,7 +49,10 @@ def call(gate, body=None, headers=None, method="POST", path="/mcp", query=b""):
             "method": method,
             "path": path,
             "query_string": query,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+            "headers": [
+                (k.lower().encode(), v.encode())
+                for k, v in {"Host": HOST, **(headers or {})}.items()
+            ],
         }
         await gate(scope, receive, send)
 

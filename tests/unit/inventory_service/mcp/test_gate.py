@@ -212,3 +212,13 @@ def test_token_validation_runs_off_the_event_loop(gate, issuer):
     gate.tokens.validate = recording
     assert call(gate, LIST, bearer(issuer.mint(MCP_URL)))[0] == 200
     assert seen and seen[0] != loop_thread
+
+
+@pytest.mark.parametrize(
+    "path", ["/metrics", "/healthz", "/.well-known/oauth-protected-resource/mcp"]
+)
+def test_paths_beside_mcp_answer_only_for_allowed_hosts(gate, path):
+    assert call(gate, method="GET", path=path, headers={"Host": "127.0.0.1:9003"})[0] == 200
+    status, _, _ = call(gate, method="GET", path=path, headers={"Host": "rebind.evil.example"})
+    assert status == 421
+    assert len(gate.app.calls) == 1
