@@ -3,6 +3,10 @@ answers for (``service_kit/edge.py``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 import auth_server
@@ -116,3 +120,36 @@ def test_the_public_dashboard_answers_only_for_the_configured_names(apps):
     assert http.get("/admin/dashboard", base_url="https://inventory.example").status_code == 200
     refused = http.get("/admin/dashboard", base_url="http://rebind.evil.example:9001")
     assert refused.status_code == 421
+
+
+@pytest.mark.parametrize(
+    ("package", "env"),
+    [
+        ("auth_server", {"AUTH_ISSUER": "http://127.0.0.1:9000", "AUTH_HOST": "0.0.0.0"}),
+        (
+            "inventory_service",
+            {
+                "INVENTORY_ISSUER": "http://127.0.0.1:9000",
+                "INVENTORY_RESOURCE": "http://127.0.0.1:9001",
+                "INVENTORY_HOST": "0.0.0.0",
+            },
+        ),
+        (
+            "order_service",
+            {
+                "ORDER_INVENTORY_URL": "http://127.0.0.1:9001",
+                "ORDER_API_KEY": "ik_a_b",
+                "ORDER_HOST": "0.0.0.0",
+            },
+        ),
+    ],
+)
+def test_python_m_refuses_to_start_beyond_loopback_without_a_proxy(package, env, tmp_path):
+    prefix = package.split("_")[0].upper()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(f"{prefix}_")}
+    env = {**clean, **env, f"{prefix}_DATA_DIR": str(tmp_path)}
+    started = subprocess.run(
+        [sys.executable, "-m", package], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode != 0
+    assert f"{prefix}_HOST=0.0.0.0 would listen beyond loopback" in started.stderr
