@@ -79,7 +79,7 @@ def test_the_mcp_server_started_first_creates_a_private_inventory_database(tmp_p
             {"mcp_resource": "http://mcp.test/mcp", "issuer": "http://as.test",
              "data_dir": str(data)}
         )  # fmt: skip
-        with TestClient(app) as http:
+        with TestClient(app, base_url="http://127.0.0.1:9003") as http:
             assert http.get("/healthz").status_code == 200
     finally:
         os.umask(old)
