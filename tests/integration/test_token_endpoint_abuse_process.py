@@ -1,8 +1,8 @@
-"""A burst of wrong secrets against a two-worker AS (issue 11, item 4), on real processes.
+"""A burst of wrong secrets against a two-worker AS, on real processes.
 
 The attacker guesses order-service's secret from 127.0.0.1; the real order-service calls
 from 127.0.0.2 (another loopback address) and from the attacker's own 127.0.0.1 throughout,
-and must never be refused (issue 22: the credentials are always checked).
+and must never be refused (the credentials are always checked).
 """
 
 from __future__ import annotations

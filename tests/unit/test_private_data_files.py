@@ -1,4 +1,4 @@
-"""Data files are created 0600 and data dirs 0700 (issue 11, "low" row)."""
+"""Data files are created 0600 and data dirs 0700."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path, umask):
 
 
 def test_the_mcp_server_started_first_creates_a_private_inventory_database(tmp_path):
-    """The MCP process may open the shared data dir before Inventory ever ran (issue 22)."""
+    """The MCP process may open the shared data dir before Inventory ever ran."""
     from starlette.testclient import TestClient
 
     from inventory_service.mcp.app import create_app
