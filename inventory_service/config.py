@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
+from .migration.evidence import DEFAULT_EVIDENCE_WINDOW, parse_window
 from .resource_server.modes import AUTH_MODES, AuthMode
 from .resource_server.policy import TokenPolicy
 
@@ -43,6 +44,7 @@ class Settings:
     client_secret_file: Path | None = None
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
+    evidence_window: int = DEFAULT_EVIDENCE_WINDOW  # seconds a key must be unused to be unused
     log_level: str = "INFO"
 
     @property
@@ -76,6 +78,7 @@ class Settings:
             ),
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
+            evidence_window=_evidence_window(raw.get("evidence_window")),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
 
@@ -98,6 +101,21 @@ def _introspection_client(raw: Environment) -> dict[str, Any]:
         "client_secret": str(secret) if secret else None,
         "client_secret_file": Path(path) if path else None,
     }
+
+
+def _evidence_window(value: Any) -> int:
+    if value in (None, ""):
+        return DEFAULT_EVIDENCE_WINDOW
+    try:
+        seconds = parse_window(str(value))
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise ConfigError(
+            f"{PREFIX}EVIDENCE_WINDOW must be a duration such as 30d, 12h, 10m or 90s,"
+            f" got {value!r}"
+        )
+    return seconds
 
 
 def _auth_mode(value: Any) -> AuthMode:

@@ -15,6 +15,7 @@ from ..resource_server.modes import AuthMode, Credential
 from ..resource_server.require import require
 from .chart import migration_chart
 from .cockpit import snapshot
+from .evidence import span
 
 bp = Blueprint("cockpit", __name__)
 ADMIN = "inventory:admin"
@@ -49,6 +50,7 @@ def _render_dashboard() -> str:
         "dashboard.html",
         chart=migration_chart(data["series"]),
         mcp_rows=current_app.extensions["tool_ledger"].usage(),  # the MCP server's calls
+        span=span,
         **data,
     )
 

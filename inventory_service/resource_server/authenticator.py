@@ -27,7 +27,7 @@ from service_kit.problem import problem
 from ..config import Settings
 from .api_keys import ApiKeyStore
 from .bearer import MalformedBearer, bearer_token, challenge, is_bearer
-from .decision import UNKNOWN, Principal, Refused
+from .decision import UNKNOWN, Cause, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
@@ -119,12 +119,15 @@ class Authenticator:
             if not mode.accepts(TOKEN):
                 description = f"Tokens are not enabled for this client yet (auth mode {mode})."
                 raise Refused(
-                    self._oauth_error(401, "invalid_token", description), client_id, TOKEN
+                    self._oauth_error(401, "invalid_token", description),
+                    client_id,
+                    TOKEN,
+                    Cause.MIGRATION,
                 )
         if scope not in claims.scopes:
             description = f"This call needs the {scope} scope."
             response = self._oauth_error(403, "insufficient_scope", description, scope)
-            raise Refused(response, client_id, TOKEN)
+            raise Refused(response, client_id, TOKEN, Cause.SCOPE, claims.scopes)
         return Principal(client_id, TOKEN, claims.scopes)
 
     def _confirm_active(self, token: str, client_id: str) -> None:
@@ -142,7 +145,7 @@ class Authenticator:
         key = self.api_keys.verify(api_key)
         if key is None:
             response = self._key_refused(401, "Invalid API key", "This API key is not valid.")
-            raise Refused(response, UNKNOWN, API_KEY)
+            raise Refused(response, UNKNOWN, API_KEY, Cause.MIGRATION)
         mode, since = self.modes.for_client(key.client_id)
         g.api_key_deprecated_since = since if mode is not AuthMode.API_KEY else None
         if not mode.accepts(API_KEY):
@@ -153,11 +156,11 @@ class Authenticator:
                 f"the migration guide is at {self.settings.migration_docs_url}."
             )
             response = self._key_refused(401, "API key refused", detail, mode)
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.MIGRATION)
         refusal = self.cutoff.refusal() if self.cutoff else None
         if refusal:  # past the sunset, or inside a brownout window
             response = self._key_refused(401, refusal.title, refusal.detail, **refusal.extra)
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.MIGRATION)
         if scope not in key.scopes:
             response = problem(
                 403,
@@ -165,5 +168,5 @@ class Authenticator:
                 f"This API key lacks the {scope} scope.",
                 required_scope=scope,
             )
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.SCOPE, key.scopes)
         return Principal(key.client_id, API_KEY, key.scopes, key.key_id)
