@@ -49,7 +49,7 @@ def _render_dashboard() -> str:
     return render_template(
         "dashboard.html",
         chart=migration_chart(data["series"]),
-        mcp_rows=current_app.extensions["tool_ledger"].usage(),  # the MCP server's calls
+        mcp_rows=_per_agent(current_app.extensions["tool_ledger"].usage()),
         span=span,
         **data,
     )
@@ -65,6 +65,20 @@ def migration_docs():
 def cutoff_status() -> dict:
     """The migration page (the ``rel="sunset"`` target) states the date and the brownouts."""
     return {"cutoff": current_app.extensions["cutoff"].status()}
+
+
+def _per_agent(rows: list[dict]) -> list[dict]:
+    """The MCP server's calls, one row per agent (its tools in one cell): fits a projector."""
+    agents: dict[str, dict] = {}
+    for row in rows:
+        agent = agents.setdefault(
+            row["client_id"],
+            {"client_id": row["client_id"], "tools": [], "refused": 0, "last_seen": 0},
+        )
+        agent["tools"].append((row["tool"], row["accepted"], row["refused"]))
+        agent["refused"] += row["refused"]
+        agent["last_seen"] = max(agent["last_seen"], row["last_seen"])
+    return [agents[k] for k in sorted(agents)]
 
 
 def _usage_rows() -> list[dict]:
