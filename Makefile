@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install node-tools lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
+.PHONY: help install node-tools lock lint format test test-unit test-integration test-e2e demo demo-docker up reset order-oauth order-api-key down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -62,8 +62,11 @@ demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker
 
-up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP)
+up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP); keeps a running stack
 	$(BIN)/python -m scripts.stack up
+
+reset: $(STAMP) ## Put the `make up` stack back to phase 0 with fresh credentials (prints the eval line)
+	$(BIN)/python -m scripts.stack reset
 
 order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-credentials tokens
 	$(BIN)/python -m scripts.stack order-auth oauth

@@ -409,24 +409,33 @@ def _port_taken(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+SERVICES_UP = "Auth 9000, Inventory 9001, Order 9002, MCP 9003"
+ENV_LINE = 'eval "$(.venv/bin/python -m scripts.stack env)"'
+
+
 def main(argv: list[str], stack: LocalStack | None = None) -> int:
     stack = stack or LocalStack()
     command = argv[0] if argv else ""
-    if command == "up":
+    if command == "up" and stack.running():
+        # One stack for the whole day: a second `make up` keeps it, and its credentials.
+        print(f"The stack is already up ({SERVICES_UP}); your exported variables still hold.")
+        print("To start over from phase 0 with fresh credentials: make reset")
+        return 0
+    if command in ("up", "reset"):
+        if command == "reset" and stack.state.exists():
+            stack.stop_recorded()
         try:
             stack.bootstrap()  # fresh credentials, phase 0
             stack.start()
             stack.close_clis()
         except StackError as exc:
             stack.close()
-            print(f"make up: {exc}", file=sys.stderr)
+            print(f"make {command}: {exc}", file=sys.stderr)
             return 1
-        print(
-            "Auth 9000, Inventory 9001, Order 9002, MCP 9003 are up. Credentials: .demo/credentials.json"
-        )
-        print(
-            f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
-        )
+        print(f"{SERVICES_UP} are up, in phase 0. Credentials: .demo/credentials.json")
+        print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard")
+        print(f"Load this stack's credentials into your shell: {ENV_LINE}")
+        print("Start over: make reset  ·  stop: make down")
         return 0
     if command in ("env", "order-auth") and not stack.running():
         print("No stack is running: run `make up` first.", file=sys.stderr)
@@ -459,7 +468,10 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
             stack.stop_recorded()
         print("stopped")
         return 0
-    print("usage: python -m scripts.stack up|down|env|order-auth oauth|api_key", file=sys.stderr)
+    print(
+        "usage: python -m scripts.stack up|reset|down|env|order-auth oauth|api_key",
+        file=sys.stderr,
+    )
     return 2
 
 

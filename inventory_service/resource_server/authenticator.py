@@ -82,6 +82,8 @@ class Authenticator:
         if is_bearer(authorization):
             return self._by_token(authorization, scope, admin)
         api_key = request.headers.get("X-API-Key")
+        if api_key is not None and not api_key.strip():
+            api_key = None  # an empty header is no credential: answered as none below
         if api_key is not None and not admin:
             return self._by_api_key(api_key, scope)
         if api_key is not None:
@@ -90,10 +92,17 @@ class Authenticator:
                 "API keys cannot administer this service.",
             )
             raise Refused(self._key_refused(401, title, detail), UNKNOWN, API_KEY)
+        keys = (
+            ""
+            if admin or self.modes.global_mode() is AuthMode.TOKEN_ONLY
+            else (", or X-API-Key: <key> while keys are accepted")
+        )
         response = problem(
             401,
             "Authentication required",
-            "Send Authorization: Bearer <token> (see the resource metadata).",
+            f"No credential arrived. Send Authorization: Bearer <token> (see the resource"
+            f" metadata){keys}. An empty shell variable sends nothing: curl drops a header"
+            " with no value.",
         )
         response.headers["WWW-Authenticate"] = self._challenge()
         raise Refused(response, UNKNOWN, None)
@@ -144,7 +153,13 @@ class Authenticator:
     def _by_api_key(self, api_key: str, scope: str) -> Principal:
         key = self.api_keys.verify(api_key)
         if key is None:
-            response = self._key_refused(401, "Invalid API key", "This API key is not valid.")
+            response = self._key_refused(
+                401,
+                "Invalid API key",
+                "This API key is not valid here: unknown, revoked or purged. A key from an"
+                " earlier deployment or before a reset no longer works; use a current key,"
+                " or an access token (see migration_docs).",
+            )
             raise Refused(response, UNKNOWN, API_KEY, Cause.MIGRATION)
         mode, since = self.modes.for_client(key.client_id)
         g.api_key_deprecated_since = since if mode is not AuthMode.API_KEY else None
