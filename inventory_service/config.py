@@ -45,6 +45,7 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     evidence_window: int = DEFAULT_EVIDENCE_WINDOW  # seconds a key must be unused to be unused
+    as_admin_command: str = "flask --app auth_server"  # how the audit tells you to reach the AS
     log_level: str = "INFO"
 
     @property
@@ -79,6 +80,7 @@ class Settings:
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             evidence_window=_evidence_window(raw.get("evidence_window")),
+            as_admin_command=str(raw.get("as_admin_command") or cls.as_admin_command),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
         )
 

@@ -32,6 +32,7 @@ from .cli_session import CliSession
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
+AS_ADMIN = ".venv/bin/python -m scripts.as_admin"  # the AS's admin CLI with this stack's settings
 PORTS = {
     "auth_server": 9000,
     "inventory_service": 9001,
@@ -123,6 +124,7 @@ class LocalStack:
                 "INVENTORY_AUTH_MODE": "api_key",
                 "INVENTORY_API_KEY_SUNSET": SUNSET,
                 "INVENTORY_DASHBOARD_PUBLIC": "1",
+                "INVENTORY_AS_ADMIN_COMMAND": AS_ADMIN,
                 **_introspection_client(creds),
             }
         if package == "inventory_service.mcp":

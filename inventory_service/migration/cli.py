@@ -94,6 +94,7 @@ def audit_keys(window, as_json):
         settings.resource,
         window,
         watch_start=_ext("evidence").started_at(),
+        as_admin=settings.as_admin_command,
     )
     if as_json:
         click.echo(json.dumps({"window_seconds": window, "keys": rows}, indent=2))

@@ -49,7 +49,15 @@ def snapshot(ext: Mapping[str, Any], now: float | None = None) -> dict:
         )
         for row in ext["ledger"].usage()
     ]
-    key_rows = audit(ext["api_keys"], detail, settings.resource, window, now, watch_start)
+    key_rows = audit(
+        ext["api_keys"],
+        detail,
+        settings.resource,
+        window,
+        now,
+        watch_start,
+        settings.as_admin_command,
+    )
     last_purge = purge.last()
     sunset = cutoff.status()
     mode, flipped_at = modes.for_client(GLOBAL)

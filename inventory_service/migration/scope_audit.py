@@ -23,12 +23,15 @@ DEFAULT_WINDOW = DEFAULT_EVIDENCE_WINDOW
 _PLAIN = re.compile(r"[A-Za-z0-9:._/ -]+")
 
 
-def registration_command(client_id: str, scopes: list[str], resource: str) -> str:
-    """``flask --app auth_server clients create ...`` for the AS, quoted for a POSIX shell."""
+def registration_command(
+    client_id: str, scopes: list[str], resource: str, as_admin: str = "flask --app auth_server"
+) -> str:
+    """``<as_admin> clients create ...`` for the AS, quoted for a POSIX shell; ``as_admin``
+    is ``INVENTORY_AS_ADMIN_COMMAND`` (the `make up` stack's entry point in the workshop)."""
     scope = " ".join(scopes)
     quoted = f'"{scope}"' if _PLAIN.fullmatch(scope) else shlex.quote(scope)
     return (
-        f"flask --app auth_server clients create {shlex.quote(client_id)}"
+        f"{as_admin} clients create {shlex.quote(client_id)}"
         f" --scope {quoted} --resource {shlex.quote(resource)}"
     )
 
@@ -40,6 +43,7 @@ def audit(
     window: int = DEFAULT_WINDOW,
     now: float | None = None,
     watch_start: int = 0,
+    as_admin: str = "flask --app auth_server",
 ) -> list[dict]:
     """One row per stored, unrevoked key; ``watch_start``: since when its use is recorded."""
     now = int(time.time() if now is None else now)
@@ -69,7 +73,7 @@ def audit(
                 "proven_unused": proven_unused,
                 "endpoints": {u["endpoint"]: u["count"] for u in recent},
                 "recommended_scope": " ".join(used) or None,
-                "as_command": registration_command(key["client_id"], used, resource)
+                "as_command": registration_command(key["client_id"], used, resource, as_admin)
                 if used
                 else None,
                 "advice": _advice(granted, used, proven_unused, quiet_for, window),

@@ -45,6 +45,14 @@ def test_unregistered_resource_is_invalid_target(http, clients):
     assert resp.get_json()["error"] == "invalid_target"
 
 
+def test_invalid_target_names_the_registered_resource(http, clients):
+    client_id, secret = clients.create()
+    resp = token_request(http, client_id, secret, resource="http://localhost:9001")
+    description = resp.get_json()["error_description"]
+    assert "for http://localhost:9001;" in description
+    assert f"it is registered for: {RESOURCE}." in description
+
+
 def test_two_resources_in_one_request_are_invalid_target(http, clients):
     client_id, secret = clients.create(resources=(RESOURCE, OTHER_RESOURCE))
     resp = http.post(
