@@ -56,8 +56,8 @@ test-integration: $(STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn p
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
 	$(BIN)/pytest -q tests/e2e
 
-demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1 leaves it up)
-	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep)
+demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1 leaves it up, PROJECTOR=1 stops before each phase)
+	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep) $(if $(PROJECTOR),--projector)
 
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker

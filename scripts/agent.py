@@ -107,6 +107,9 @@ async def _on_response(response) -> None:
     challenge = response.headers.get("www-authenticate")
     if challenge:
         line += f"  WWW-Authenticate: {challenge}"
+    elif response.status_code == 200 and response.url.path.endswith("/token"):
+        await response.aread()  # RFC 6749 §3.3: the AS says which scopes it granted
+        line += f"  granted scope: {response.json().get('scope')}"
     elif response.status_code >= 400 and "json" in response.headers.get("content-type", ""):
         await response.aread()  # an OAuth error body: error code and description, no secret
         body = response.json()
@@ -147,9 +150,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.quantity:
             call = {"sku": args.sku, "quantity": args.quantity, "order_id": args.order_id}
             _say(f"tools/call reserve_stock {json.dumps(call)}")
-            report["reserve_stock"] = _result(await session.call_tool("reserve_stock", call))
+            try:
+                report["reserve_stock"] = _result(await session.call_tool("reserve_stock", call))
+            except Exception as exc:  # the SDK raises many kinds; one line each
+                report["reserve_stock"] = {"refused": _refusal(exc)}
+                _say(
+                    f"  refused, as expected for a client without inventory:write: {_refusal(exc)}"
+                )
+                _say(f"tools/call get_stock {args.sku} (the session survives the refusal)")
+                again = await session.call_tool("get_stock", {"sku": args.sku})
+                report["get_stock_again"] = _result(again)
+                _say(f"  {json.dumps(report['get_stock_again'])}")
+                return report
             _say(f"  {json.dumps(report['reserve_stock'])}")
     return report
+
+
+def _refusal(exc: BaseException) -> str:
+    """The innermost cause of a refused call, in one line (anyio groups wrap the SDK's)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

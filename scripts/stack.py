@@ -125,6 +125,8 @@ class LocalStack:
                 "INVENTORY_API_KEY_SUNSET": SUNSET,
                 "INVENTORY_DASHBOARD_PUBLIC": "1",
                 "INVENTORY_AS_ADMIN_COMMAND": AS_ADMIN,
+                # The rotation exercise meets a new kid right after rotating; see workshop.md.
+                "INVENTORY_JWKS_COOLDOWN": "1",
                 **_introspection_client(creds),
             }
         if package == "inventory_service.mcp":
