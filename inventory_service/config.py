@@ -3,6 +3,9 @@
 ``INVENTORY_CLIENT_ID`` with ``INVENTORY_CLIENT_SECRET`` (or ``..._FILE``) is Inventory's own
 client at the AS, used only for RFC 7662 introspection of admin tokens. The secret file is
 read when first needed, so compose can start Inventory before its bootstrap writes the file.
+
+The trusted authorization servers are ``INVENTORY_ISSUER``, or every ``[[issuer]]`` of
+``INVENTORY_ISSUERS_FILE`` (``resource_server/issuers.py``), each with its token profile.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
 from .migration.evidence import DEFAULT_EVIDENCE_WINDOW, parse_window
+from .resource_server.issuers import load_policies
 from .resource_server.modes import AUTH_MODES, AuthMode
 from .resource_server.policy import TokenPolicy
 
@@ -30,7 +34,8 @@ class Settings:
     issuer: str
     resource: str
     data_dir: Path
-    token_policy: TokenPolicy  # issuer, audience = resource, leeway, JWKS and cache limits
+    token_policy: TokenPolicy  # the first trusted issuer's; audience = resource
+    token_policies: tuple[TokenPolicy, ...] = ()  # every trusted issuer's, routed by iss
     host: str = "127.0.0.1"
     port: int = 9001
     workers: int = 2
@@ -47,6 +52,12 @@ class Settings:
     evidence_window: int = DEFAULT_EVIDENCE_WINDOW  # seconds a key must be unused to be unused
     as_admin_command: str = "flask --app auth_server"  # how the audit tells you to reach the AS
     log_level: str = "INFO"
+    usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
+
+    @property
+    def issuers(self) -> list[str]:
+        """Every trusted issuer, as RFC 9728 ``authorization_servers`` lists them."""
+        return [p.issuer for p in self.token_policies or (self.token_policy,)]
 
     @property
     def resource_metadata_url(self) -> str:
@@ -58,11 +69,13 @@ class Settings:
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
         raw = Environment(PREFIX, overrides)
-        issuer, resource = raw.http_url("issuer"), raw.http_url("resource")
+        resource = raw.http_url("resource")
+        policies = load_policies(raw, audience=resource)
         return cls(
-            issuer=issuer,
+            issuer=policies[0].issuer,
             resource=resource,
-            token_policy=TokenPolicy.load(raw, issuer=issuer, audience=resource),
+            token_policy=policies[0],
+            token_policies=policies,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
             host=str(raw.get("host", cls.host)),
             port=raw.whole_number("port", cls.port, 1, 65535),
@@ -82,6 +95,9 @@ class Settings:
             evidence_window=_evidence_window(raw.get("evidence_window")),
             as_admin_command=str(raw.get("as_admin_command") or cls.as_admin_command),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            usage_flush_interval=raw.whole_number(
+                "usage_flush_interval", cls.usage_flush_interval, 1, 3600
+            ),
         )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import requests
 
+from . import stack_health
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
 
@@ -40,6 +41,7 @@ PORTS = {
     "inventory_service.mcp": 9003,  # the MCP server, on Inventory's data (issue 10)
 }
 SUNSET = "2027-06-30"
+ORDER_AUTH_FILE = "order-auth"  # Order's ORDER_AUTH as `make order-oauth` last set it
 SINGLE_PROCESS = {"inventory_service.mcp"}  # uvicorn, not a gunicorn master with workers
 
 
@@ -297,12 +299,6 @@ class LocalStack:
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
 
-    def running(self) -> bool:
-        """Whether a ``make up`` stack answers here (credentials made, every service healthy)."""
-        return (self.state / "credentials.json").exists() and all(
-            self._healthy(package) for package in self.ports
-        )
-
     def stop_recorded(self) -> None:
         """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
         (each stop is mostly a graceful exit to wait for)."""
@@ -420,30 +416,23 @@ ENV_LINE = 'eval "$(.venv/bin/python -m scripts.stack env)"'
 def main(argv: list[str], stack: LocalStack | None = None) -> int:
     stack = stack or LocalStack()
     command = argv[0] if argv else ""
-    if command == "up" and stack.running():
+    if command == "up" and "--keep-data" not in argv[1:] and _all_up(stack):
         # One stack for the whole day: a second `make up` keeps it, and its credentials.
         print(f"The stack is already up ({SERVICES_UP}); your exported variables still hold.")
         print("To start over from phase 0 with fresh credentials: make reset")
         return 0
-    if command in ("up", "reset"):
-        if command == "reset" and stack.state.exists():
+    if command == "reset":
+        if stack.state.exists():
             stack.stop_recorded()
-        try:
-            stack.bootstrap()  # fresh credentials, phase 0
-            stack.start()
-            stack.close_clis()
-        except StackError as exc:
-            stack.close()
-            print(f"make {command}: {exc}", file=sys.stderr)
+        return _up(stack, keep_data=False, restart=False, target="make reset")
+    if command in ("up", "restart"):
+        keep = command == "restart" or "--keep-data" in argv[1:]
+        return _up(stack, keep_data=keep, restart=command == "restart")
+    if command in ("env", "order-auth"):
+        problem = stack_health.refusal(stack.state, stack.urls)
+        if problem:
+            print(problem, file=sys.stderr)
             return 1
-        print(f"{SERVICES_UP} are up, in phase 0. Credentials: .demo/credentials.json")
-        print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard")
-        print(f"Load this stack's credentials into your shell: {ENV_LINE}")
-        print("Start over: make reset  ·  stop: make down")
-        return 0
-    if command in ("env", "order-auth") and not stack.running():
-        print("No stack is running: run `make up` first.", file=sys.stderr)
-        return 1
     if command == "env":
         # For hands-on shells: eval "$(.venv/bin/python -m scripts.stack env)"
         creds = stack.credentials()
@@ -462,6 +451,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         # `make order-oauth` / `make order-api-key`: redeploy only Order, as in phase 2.
         try:
             stack.set_order_auth(argv[1])
+            (stack.state / ORDER_AUTH_FILE).write_text(argv[1])  # `make restart` keeps it
         except StackError as exc:
             print(f"make order-{argv[1].replace('_', '-')}: {exc}", file=sys.stderr)
             return 1
@@ -473,10 +463,45 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         print("stopped")
         return 0
     print(
-        "usage: python -m scripts.stack up|reset|down|env|order-auth oauth|api_key",
+        "usage: python -m scripts.stack up [--keep-data]|restart|reset|down|env"
+        "|order-auth oauth|api_key",
         file=sys.stderr,
     )
     return 2
+
+
+def _all_up(stack: LocalStack) -> bool:
+    """Whether a `make up` stack is here and every one of its services answers."""
+    return (stack.state / "credentials.json").exists() and not stack_health.down(stack.urls)
+
+
+def _up(stack: LocalStack, keep_data: bool, restart: bool, target: str = "") -> int:
+    """``make up`` (fresh credentials and data, phase 0), ``make up KEEP_DATA=1`` (the data
+    dirs and credentials as they are) and ``make restart`` (stop, then the same)."""
+    target = target or ("make restart" if restart else "make up")
+    if keep_data and not (stack.state / "credentials.json").exists():
+        print(f"{target}: no stack data in {stack.state}; run `make up` first.", file=sys.stderr)
+        return 1
+    try:
+        if restart:
+            stack.stop_recorded()
+        stack.bootstrap(fresh=not keep_data)
+        order_auth = stack.state / ORDER_AUTH_FILE  # gone with the data of a fresh `make up`
+        stack.start(order_auth.read_text() if order_auth.exists() else "api_key")
+        stack.close_clis()
+    except StackError as exc:
+        stack.close()
+        print(f"{target}: {exc}", file=sys.stderr)
+        return 1
+    kept = " on their existing data" if keep_data else ""
+    print(
+        f"Auth 9000, Inventory 9001, Order 9002, MCP 9003 are up{kept}."
+        " Credentials: .demo/credentials.json"
+    )
+    print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down")
+    print(f"Load this stack's credentials into your shell: {ENV_LINE}")
+    print("Start over from phase 0 with fresh credentials: make reset")
+    return 0
 
 
 if __name__ == "__main__":

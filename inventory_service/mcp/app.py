@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,11 +22,12 @@ from starlette.types import ASGIApp
 
 from service_kit.prometheus import exposition
 
+from ..api.readiness import database_write_error, not_ready_detail
 from ..api.stock import Stock
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeys
-from ..resource_server.tokens import TokenValidator
+from ..resource_server.issuers import validator_for
 from . import tools
 from .gate import Gate
 from .protocol import InventoryMcpServer
@@ -48,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     server = InventoryMcpServer("inventory", instructions=INSTRUCTIONS)
     stock = Stock(db)
     tools.register(server, stock)
-    _add_routes(server, settings, stock)
+    _add_routes(server, settings, stock, db.path)
     sdk_app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
@@ -61,17 +64,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         ),
     )
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
-    validator = TokenValidator(policy=settings.token_policy)
+    validator = validator_for(settings.token_policies, data_dir=settings.data_dir)
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 
-def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: Stock) -> None:
+def _add_routes(
+    server: InventoryMcpServer, settings: McpSettings, stock: Stock, database: Path
+) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
         body = {
             "resource": settings.resource,
-            "authorization_servers": [settings.issuer],
+            "authorization_servers": [p.issuer for p in settings.token_policies],
             "scopes_supported": sorted(set(tools.TOOL_SCOPES.values())),
             "bearer_methods_supported": ["header"],
         }
@@ -79,8 +84,19 @@ def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: Stock)
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
+        """Readiness, as the REST API's: 503 problem+json while the database takes no writes."""
         stock.ping()
-        return JSONResponse({"status": "ok"})
+        error = await anyio.to_thread.run_sync(database_write_error, database)
+        if error:
+            body = {
+                "type": "about:blank",
+                "title": "Not ready",
+                "status": 503,
+                "detail": not_ready_detail(error),
+                "checks": {"database": error},
+            }
+            return JSONResponse(body, 503, media_type="application/problem+json")
+        return JSONResponse({"status": "ok", "checks": {"database": "writable"}})
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:
