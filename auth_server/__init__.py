@@ -17,7 +17,6 @@ from service_kit import edge
 
 from . import authorize, cli, errors, routes
 from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
-from .config import Settings
 from .oauth2.server import build_server
 from .storage.pem_keys import PemKeyStore
 from .storage.schema import DB_FILE
@@ -27,7 +26,7 @@ from .storage.throttle import sqlite_failure_budget
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
-    settings = Settings.load(config)
+    settings = cli.load_settings(config)
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024

@@ -7,18 +7,46 @@ stored in clear and never logged.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .clients import AUTH_METHODS, AuthMethod, Registry, RegistryError, public_view
-from .config import Settings
+from .config import ConfigError, Settings
 from .storage.interfaces import ClientStore, SigningKeys
 
 clients = AppGroup("clients", help="Manage OAuth clients.")
 keys = AppGroup("keys", help="Manage token signing keys.")
+
+
+STACK_HINT = (
+    "For the `make up` stack, run the same command through"
+    " `.venv/bin/python -m scripts.as_admin ...`: it carries the stack's settings."
+)
+
+
+def load_settings(config: Mapping[str, Any] | None) -> Settings:
+    """The AS's settings; under ``flask --app auth_server`` a missing one ends the command
+    in one sentence, before anything is created. An admin command on the wrong data dir
+    would otherwise create a second, empty AS there and answer from it."""
+    if click.get_current_context(silent=True) is None:
+        return Settings.load(config)
+    try:
+        settings = Settings.load(config)
+    except ConfigError as exc:
+        raise SystemExit(f"auth_server admin: {exc}. Nothing was changed. {STACK_HINT}") from None
+    if not os.environ.get("AUTH_DATA_DIR") and not (config or {}).get("data_dir"):
+        raise SystemExit(
+            "auth_server admin: AUTH_DATA_DIR is not set, so this command would work on a new,"
+            f" empty AS under {settings.data_dir}/ rather than the running one. Set it to the"
+            f" AS's data dir. Nothing was created. {STACK_HINT}"
+        )
+    return settings
 
 
 def _registry() -> Registry:
@@ -49,8 +77,20 @@ def _fail(exc: Exception) -> None:
     "--auth-method", type=click.Choice(AUTH_METHODS), default=AuthMethod.CLIENT_SECRET_BASIC.value
 )
 @click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON (with the one-time secret) to this new file, mode 0600; never"
+    " overwrites one.",
+)
+def create_client(client_id, scope, resources, org_id, auth_method, jwks_file, output):
     """Register a client and print its secret once."""
+    if output is not None and output.exists():
+        raise click.ClickException(
+            f"{output} exists and may hold the only copy of a secret: nothing was created."
+            f" Read it, or move it away first; `clients rotate-secret {client_id}` issues a"
+            " new secret if it is lost."
+        )
     try:
         jwks = json.loads(jwks_file.read_text()) if jwks_file else None
     except ValueError:
@@ -64,7 +104,12 @@ def create_client(client_id, scope, resources, org_id, auth_method, jwks_file):
     out = public_view(record)
     if secret:
         out["client_secret"] = secret
-    click.echo(json.dumps(out, indent=2))
+    if output is None:
+        click.echo(json.dumps(out, indent=2))
+        return
+    with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(json.dumps(out, indent=2) + "\n")
+    click.echo(f"{client_id} registered; its JSON, with the one-time secret, is in {output}")
 
 
 @clients.command("list")

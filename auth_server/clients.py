@@ -83,13 +83,15 @@ class Client(ClientMixin):
         return method == self.record.auth_method
 
     def get_allowed_scope(self, scope: str | None) -> str | None:
-        """RFC 6749 §3.3: no scope means the client's full set; more than it has is refused."""
+        """RFC 6749 §3.3: no scope means the client's full set. A request reaching beyond it
+        is narrowed to what the client holds, and the token response's ``scope`` says so
+        (as Keycloak does): an agent stepping up to a scope it may never have keeps a
+        working token instead of a dead session. Nothing in common is ``invalid_scope``."""
         if not scope:
             return " ".join(self.record.scopes)
-        requested = scope.split()
-        if not set(requested) <= set(self.record.scopes):
-            return None  # Authlib turns this into invalid_scope
-        return " ".join(dict.fromkeys(requested))
+        held = set(self.record.scopes)
+        granted = [s for s in dict.fromkeys(scope.split()) if s in held]
+        return " ".join(granted) or None  # None: Authlib answers invalid_scope
 
     @property
     def default_resource(self) -> str:

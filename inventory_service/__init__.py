@@ -36,6 +36,7 @@ from .db import DB_FILE, Database
 from .migration import cli as migration_cli
 from .migration import routes as migration_routes
 from .migration.cutoff import Cutoff, parse_brownouts
+from .migration.evidence import EvidenceWatch
 from .migration.flusher import Flusher
 from .migration.ledger import Ledger, ToolLedger
 from .migration.purge import Purge
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ledger=ledger,
         tool_ledger=ToolLedger(db, flusher),  # written by the MCP server process, read here
         usage_detail=usage_detail,
+        evidence=EvidenceWatch(db),  # since when the cockpit has watched the keys
         cutoff=cutoff,
         purge=Purge(db, ledger),
         authenticator=Authenticator(

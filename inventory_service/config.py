@@ -22,6 +22,7 @@ from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
+from .migration.evidence import DEFAULT_EVIDENCE_WINDOW, parse_window
 from .resource_server.issuers import load_policies
 from .resource_server.modes import AUTH_MODES, AuthMode
 from .resource_server.policy import TokenPolicy
@@ -49,6 +50,8 @@ class Settings:
     client_secret_file: Path | None = None
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
+    evidence_window: int = DEFAULT_EVIDENCE_WINDOW  # seconds a key must be unused to be unused
+    as_admin_command: str = "flask --app auth_server"  # how the audit tells you to reach the AS
     log_level: str = "INFO"
     usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
     edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
@@ -95,6 +98,8 @@ class Settings:
             ),
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
+            evidence_window=_evidence_window(raw.get("evidence_window")),
+            as_admin_command=str(raw.get("as_admin_command") or cls.as_admin_command),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             usage_flush_interval=raw.whole_number(
                 "usage_flush_interval", cls.usage_flush_interval, 1, 3600
@@ -120,6 +125,21 @@ def _introspection_client(raw: Environment) -> dict[str, Any]:
         "client_secret": str(secret) if secret else None,
         "client_secret_file": Path(path) if path else None,
     }
+
+
+def _evidence_window(value: Any) -> int:
+    if value in (None, ""):
+        return DEFAULT_EVIDENCE_WINDOW
+    try:
+        seconds = parse_window(str(value))
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise ConfigError(
+            f"{PREFIX}EVIDENCE_WINDOW must be a duration such as 30d, 12h, 10m or 90s,"
+            f" got {value!r}"
+        )
+    return seconds
 
 
 def _auth_mode(value: Any) -> AuthMode:

@@ -2,7 +2,8 @@
 
 Starts what it needs, tells phases 0-5, and stops everything it started — also on Ctrl-C
 or failure — unless ``--keep`` (``make demo KEEP=1``) leaves a successful run's services up
-for ``make down`` to stop. Exits non-zero if any step misbehaves.
+for ``make down`` to stop. ``--projector`` (``make demo PROJECTOR=1``) stops before each
+phase (``projector.py``). Exits non-zero if any step misbehaves.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from rich.console import Console
 
 from .narration import DemoFailure, Narrator
+from .projector import pauser
 from .stack import LocalStack, StackError
 
 
@@ -30,7 +32,10 @@ def main(argv: list[str]) -> int:
         with console.status("Generating demo credentials and starting the services..."):
             runtime.bootstrap()
             runtime.start()
-        Narrator(runtime, console).run()
+        narrator = Narrator(runtime, console)
+        if "--projector" in argv:
+            narrator.pause = pauser(console)
+        narrator.run()
         keep = "--keep" in argv
     except (DemoFailure, StackError) as exc:
         console.print(f"[bold red]demo failed:[/] {exc}")

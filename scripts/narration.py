@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,6 +44,7 @@ class Narrator:
     rt: Runtime
     console: Console = field(default_factory=Console)
     summary: list[tuple[str, str, str]] = field(default_factory=list)
+    pause: Callable[[str], None] = lambda title: None  # projector mode: before each phase
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ class Narrator:
         self.console.print(f"    [italic]{text}[/]")
 
     def phase(self, title: str, change: str) -> None:
+        self.pause(title)
         self.console.print()
         self.console.print(Panel(change, title=f"[bold]{title}[/]", expand=False))
 

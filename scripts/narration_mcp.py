@@ -94,7 +94,7 @@ class McpChapter:
         lines = out.stdout.splitlines()
         shown = [x for x in lines if not x.startswith("result: ")]
         if quiet:
-            keep = ("agent ", "  tools:", "  {", "  ← 4")
+            keep = ("agent ", "  tools:", "  {", "  ← 4", "  refused", "  ← 200  granted")
             shown = [x for x in shown if x.startswith(keep)]
         mark = "[green]✓[/]" if (out.returncode == 0) == expect_ok else "[red]✗[/]"
         self.n.console.print(f"  {mark} [bold]python -m scripts.agent[/] as {label}")
@@ -108,7 +108,7 @@ class McpChapter:
         return json.loads(result[len("result: ") :]) if result else {}
 
     def read_only_agent(self) -> None:
-        self.agent("readonly-agent (inventory:read only)", quiet=True, expect_ok=False)
+        self.agent("readonly-agent (inventory:read only)", quiet=True, expect_ok=True)
         token = self._read_only_token()
         call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                 "params": {"name": "reserve_stock", "arguments": {"sku": "WIDGET-1", "quantity": 1, "order_id": "never"}}}  # fmt: skip
@@ -120,7 +120,8 @@ class McpChapter:
         )
         self.n.why(
             "The gate answers 403 before the tool runs; the SDK asks the AS for more, and the AS "
-            "says no (invalid_scope): this agent may only ever read."
+            "issues only inventory:read and says so in scope (RFC 6749 §3.3): the write stays "
+            "refused, the session keeps reading."
         )
 
     def _read_only_token(self) -> str:

@@ -16,9 +16,22 @@ from .process_groups import free_ports, live_workers
 __all__ = ["PORTS", "LocalStack", "StackError", "free_ports", "live_workers", "main"]
 
 
+SERVICES_UP = "Auth 9000, Inventory 9001, Order 9002, MCP 9003"
+ENV_LINE = 'eval "$(.venv/bin/python -m scripts.stack env)"'
+
+
 def main(argv: list[str], stack: LocalStack | None = None) -> int:
     stack = stack or LocalStack()
     command = argv[0] if argv else ""
+    if command == "up" and "--keep-data" not in argv[1:] and _all_up(stack):
+        # One stack for the whole day: a second `make up` keeps it, and its credentials.
+        print(f"The stack is already up ({SERVICES_UP}); your exported variables still hold.")
+        print("To start over from phase 0 with fresh credentials: make reset")
+        return 0
+    if command == "reset":
+        if stack.state.exists():
+            stack.stop_recorded()
+        return _up(stack, keep_data=False, restart=False, target="make reset")
     if command in ("up", "restart"):
         keep = command == "restart" or "--keep-data" in argv[1:]
         return _up(stack, keep_data=keep, restart=command == "restart")
@@ -57,16 +70,22 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         print("stopped")
         return 0
     print(
-        "usage: python -m scripts.stack up [--keep-data]|restart|down|env|order-auth oauth|api_key",
+        "usage: python -m scripts.stack up [--keep-data]|restart|reset|down|env"
+        "|order-auth oauth|api_key",
         file=sys.stderr,
     )
     return 2
 
 
-def _up(stack: LocalStack, keep_data: bool, restart: bool) -> int:
+def _all_up(stack: LocalStack) -> bool:
+    """Whether a `make up` stack is here and every one of its services answers."""
+    return (stack.state / "credentials.json").exists() and not stack_health.down(stack.urls)
+
+
+def _up(stack: LocalStack, keep_data: bool, restart: bool, target: str = "") -> int:
     """``make up`` (fresh credentials and data, phase 0), ``make up KEEP_DATA=1`` (the data
     dirs and credentials as they are) and ``make restart`` (stop, then the same)."""
-    target = "make restart" if restart else "make up"
+    target = target or ("make restart" if restart else "make up")
     if keep_data and not (stack.state / "credentials.json").exists():
         print(f"{target}: no stack data in {stack.state}; run `make up` first.", file=sys.stderr)
         return 1
@@ -87,6 +106,8 @@ def _up(stack: LocalStack, keep_data: bool, restart: bool) -> int:
         " Credentials: .demo/credentials.json"
     )
     print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down")
+    print(f"Load this stack's credentials into your shell: {ENV_LINE}")
+    print("Start over from phase 0 with fresh credentials: make reset")
     return 0
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .local_stack import LocalStack
 
 SUNSET = "2027-06-30"
+AS_ADMIN = ".venv/bin/python -m scripts.as_admin"  # the AS's admin CLI with this stack's settings
 
 
 def service_env(stack: LocalStack, package: str, order_auth: str) -> dict[str, str]:
@@ -39,6 +40,9 @@ def service_env(stack: LocalStack, package: str, order_auth: str) -> dict[str, s
             "INVENTORY_AUTH_MODE": "api_key",
             "INVENTORY_API_KEY_SUNSET": SUNSET,
             "INVENTORY_DASHBOARD_PUBLIC": "1",
+            "INVENTORY_AS_ADMIN_COMMAND": AS_ADMIN,
+            # The rotation exercise meets a new kid right after rotating; see workshop.md.
+            "INVENTORY_JWKS_COOLDOWN": "1",
             **_introspection_client(creds),
         }
     if package == "inventory_service.mcp":

@@ -42,7 +42,11 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             raise InvalidTargetError("Request one resource per token.")
         resource = resources[0] if resources else client.default_resource
         if resource not in client.record.resources:
-            raise InvalidTargetError("This client may not request tokens for that resource.")
+            registered = ", ".join(client.record.resources)
+            raise InvalidTargetError(
+                f"This client may not request tokens for {resource}; it is registered for:"
+                f" {registered}. Send one of those as resource (RFC 8707)."
+            )
         requested_audience.set(resource)
 
     def create_token_response(self):

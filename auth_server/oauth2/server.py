@@ -9,6 +9,7 @@ are self-contained JWTs (RFC 9068), and revocation records only what it withdraw
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import InvalidClientError
 from flask import Flask
 
 from ..clients import AuthMethod, Registry
@@ -24,6 +25,22 @@ from .registration import Registration
 from .revocation import Revocation
 
 
+class Server(AuthorizationServer):
+    """Authlib's server, with a client-authentication failure worded for a person: Authlib
+    says "cannot authenticate with methods: [...]", a Python list."""
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as exc:
+            if str(exc.description).startswith("The client cannot authenticate with methods"):
+                exc.description = (
+                    "Client authentication failed: unknown client, wrong secret, or a method"
+                    f" the client is not registered for (accepted here: {', '.join(methods)})."
+                )
+            raise
+
+
 def build_server(
     app: Flask,
     settings: Settings,
@@ -34,7 +51,7 @@ def build_server(
     keys: SigningKeys,
 ) -> AuthorizationServer:
     registry = Registry(clients, settings.scopes)
-    server = AuthorizationServer(app, query_client=registry.find, save_token=lambda *_: None)
+    server = Server(app, query_client=registry.find, save_token=lambda *_: None)
     server.register_token_generator("default", AccessTokenGenerator(settings, keys))
     server.register_client_auth_method(
         AuthMethod.CLIENT_SECRET_BASIC.value, client_secret_basic(registry)

@@ -132,7 +132,10 @@ class Gate:
         try:
             principal = await self._authorize(scope, call)
         except Refused as refused:
-            self._record(refused.client_id, call, accepted=False)
+            # No credential at all is the RFC 9728 discovery step every agent starts with
+            # (401 + resource_metadata), not a refusal worth counting.
+            if refused.credential is not None:
+                self._record(refused.client_id, call, accepted=False)
             await _send(refused.response, scope, receive, send)
             return
         scope = dict(scope)

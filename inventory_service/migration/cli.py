@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from datetime import UTC, datetime
 
@@ -16,13 +15,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cutoff import parse_duration, parse_instant
+from .cutoff import parse_instant
+from .evidence import parse_window
 from .key_scan import KeyScanner, printable
 from .purge import PurgeRefused
-from .scope_audit import DEFAULT_WINDOW, audit
-
-_SHORT = re.compile(r"(\d+)([smhd])")
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from .scope_audit import audit
 
 
 class Window(click.ParamType):
@@ -32,14 +29,8 @@ class Window(click.ParamType):
     shortest = 2  # longer than the ledger's one-second fold (purge.py)
 
     def convert(self, value, param, ctx) -> int:
-        if isinstance(value, int):
-            return value
-        match = _SHORT.fullmatch(str(value).strip().lower())
         try:
-            if match:
-                seconds = int(match.group(1)) * _UNIT[match.group(2)]
-            else:
-                seconds = int(parse_duration(str(value)).total_seconds())
+            seconds = parse_window(value)
         except ValueError:
             self.fail(f"{value!r} is not a window such as 30d, 12h, 15m or P30D", param, ctx)
         if seconds < self.shortest:
@@ -98,12 +89,22 @@ def scan(paths, scan_env, logs, as_json):
 
 @click.command("audit")
 @with_appcontext
-@click.option("--window", type=Window(), default=DEFAULT_WINDOW, show_default="30d")
+@click.option(
+    "--window", type=Window(), default=None, help="Default: INVENTORY_EVIDENCE_WINDOW (30d)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def audit_keys(window, as_json):
     """Per key: scopes granted vs used, last use, and the least-privilege AS command."""
     settings = _ext("authenticator").settings
-    rows = audit(_ext("api_keys"), _ext("usage_detail"), settings.resource, window)
+    window = settings.evidence_window if window is None else window
+    rows = audit(
+        _ext("api_keys"),
+        _ext("usage_detail"),
+        settings.resource,
+        window,
+        watch_start=_ext("evidence").started_at(),
+        as_admin=settings.as_admin_command,
+    )
     if as_json:
         click.echo(json.dumps({"window_seconds": window, "keys": rows}, indent=2))
         return
@@ -176,7 +177,9 @@ def extend_sunset(until, reason):
 def _verdict(row: dict) -> str:
     if row["over_privileged"]:
         return "OVER-PRIVILEGED"
-    return "ok" if row["scopes_used"] else "unused"
+    if row["scopes_used"]:
+        return "ok"
+    return "unused" if row["proven_unused"] else "no use yet"
 
 
 def _ago(when: int | None) -> str:

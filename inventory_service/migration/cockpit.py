@@ -4,9 +4,11 @@ It answers, at a glance from the back of a room: which phase are we in, how long
 cutoff, who is on keys, who is on tokens, who is being refused *right now*, what each
 key-holder really uses, and whether the key hashes are gone yet.
 
-"Being refused right now" means the client's latest decision was a refusal, within the last
+"Being refused right now" means the client's latest decision was a refusal the migration
+causes (its mode, the sunset, a brownout, an invalid or revoked key), within the last
 ``REFUSED_RECENT`` seconds. It outranks every other state: a client whose key calls fail
-after a flip is red, whatever the flip was meant to do.
+after a flip is red, whatever the flip was meant to do. Scope and validation refusals are
+counted apart (``other_refusals``). The banner and the countdown are in ``verdict.py``.
 """
 
 from __future__ import annotations
@@ -14,45 +16,77 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..resource_server.flags import GLOBAL
 from ..resource_server.modes import AuthMode, Credential
-from .scope_audit import DEFAULT_WINDOW, audit
+from .scope_audit import audit
+from .verdict import banner, countdown
 
 API_KEY, TOKEN = Credential.API_KEY, Credential.TOKEN
 
 REFUSED_RECENT = 300
+CURVE_MINUTES = (10, 180)  # the curve spans the recorded calls, within these bounds
 
 
 def snapshot(ext: Mapping[str, Any], now: float | None = None) -> dict:
     """Everything the dashboard shows, as plain data (the JSON endpoint returns it as is)."""
-    now = int(ext["usage_detail"].clock() if now is None else now)
+    detail = ext["usage_detail"]
+    now = int(detail.clock() if now is None else now)
     modes, cutoff, purge = ext["auth_modes"], ext["cutoff"], ext["purge"]
     settings = ext["authenticator"].settings
+    window, watch_start = settings.evidence_window, ext["evidence"].started_at()
     keys = [k for k in ext["api_keys"].list() if not k["revoked"]]
-    uses = ext["usage_detail"].uses()
-    last = ext["usage_detail"].last_decisions()
+    uses, last, denials = detail.uses(), detail.last_decisions(), detail.denials()
     clients = [
-        _client(row, modes, keys, uses, last.get(row["client_id"], {}), now)
+        _client(
+            row,
+            modes,
+            keys,
+            uses,
+            last.get(row["client_id"], {}),
+            denials.get(row["client_id"], {}),
+            now,
+            window,
+        )
         for row in ext["ledger"].usage()
     ]
+    key_rows = audit(
+        ext["api_keys"],
+        detail,
+        settings.resource,
+        window,
+        now,
+        watch_start,
+        settings.as_admin_command,
+    )
     last_purge = purge.last()
     sunset = cutoff.status()
+    mode, flipped_at = modes.for_client(GLOBAL)
     return {
         "generated_at": now,
         "global_mode": modes.global_mode(),
         "pinned": modes.overrides(),
         "phase": _phase(modes.global_mode(), modes.overrides(), sunset, last_purge, keys),
-        "banner": _banner(clients),
+        "banner": banner(clients, key_rows, mode, window),
+        "countdown": countdown(sunset, mode, flipped_at),
+        "evidence": {"window": window, "watching_since": watch_start},
         "sunset": sunset,
         "purge": last_purge,
         "keys_stored": len(keys),
         "clients": clients,
-        "keys": audit(ext["api_keys"], ext["usage_detail"], settings.resource, now=now),
-        "series": ext["usage_detail"].per_minute(60),
+        "keys": key_rows,
+        "series": detail.per_minute(detail.span_minutes(*CURVE_MINUTES)),
     }
 
 
 def _client(
-    row: dict, modes, keys: list[dict], uses: list[dict], last: dict[str, float], now: int
+    row: dict,
+    modes,
+    keys: list[dict],
+    uses: list[dict],
+    last: dict[str, float],
+    denials: dict[str, dict],
+    now: int,
+    window: int,
 ) -> dict:
     client_id = row["client_id"]
     key = row.get(API_KEY) or {}
@@ -61,12 +95,14 @@ def _client(
     mine = [u for u in uses if u["client_id"] == client_id]
     granted = {s for k in keys if k["client_id"] == client_id for s in k["scopes"].split()}
     granted |= {s for u in mine if u["method"] == TOKEN for s in u["granted"].split()}
-    used = {u["scope"] for u in mine if u["last_seen"] >= now - DEFAULT_WINDOW}
+    granted |= {s for d in denials.values() for s in d["granted"].split()}
+    used = {u["scope"] for u in mine if u["last_seen"] >= now - window}
     last_accepted, last_refused = last.get("accepted", 0.0), last.get("refused", 0.0)
     last_key, last_token = key.get("last_accepted") or 0, token.get("last_accepted") or 0
     still_on_keys = last_key > 0 and last_key >= last_token
     # A tie (same millisecond) counts as refused: red errs on the side of looking.
     refused_now = 0 < last_refused >= last_accepted and last_refused >= now - REFUSED_RECENT
+    other = {cause: d["count"] for cause, d in sorted(denials.items())}
     if refused_now:
         state, words = "refused", "being refused right now"
     elif still_on_keys and mode is not AuthMode.TOKEN_ONLY:
@@ -75,13 +111,18 @@ def _client(
         state, words = "keys", "on keys, already refused"
     elif last_token:
         state, words = "tokens", "on tokens"
+    elif other:
+        state, words = "idle", "no accepted call yet (own mistakes only)"
     else:
         state, words = "idle", "no accepted call yet"
+    migration_refused = key.get("refused", 0) + token.get("refused", 0) - sum(other.values())
     return {
         "client_id": client_id,
         "mode": mode,
         API_KEY: {"accepted": key.get("accepted", 0), "refused": key.get("refused", 0)},
         TOKEN: {"accepted": token.get("accepted", 0), "refused": token.get("refused", 0)},
+        "migration_refused": max(0, migration_refused),
+        "other_refusals": other,
         "scopes_granted": sorted(granted),
         "scopes_used": sorted(used),
         "scopes_unused": sorted(granted - used) if used else [],
@@ -125,24 +166,4 @@ def _phase(
         "number": 1,
         "name": "dual",
         "words": "Keys and tokens accepted; key calls carry Deprecation and Sunset.",
-    }
-
-
-def _banner(clients: list[dict]) -> dict:
-    refused = [c["client_id"] for c in clients if c["refused_now"]]
-    if refused:
-        return {
-            "level": "bad",
-            "text": f"Being refused right now: {', '.join(refused)}.",
-        }
-    breaking = [c["client_id"] for c in clients if c["breaks_on_token_only"]]
-    if breaking:
-        return {
-            "level": "warn",
-            "text": f"Flipping to token_only now would break {len(breaking)} client(s):"
-            f" {', '.join(breaking)}.",
-        }
-    return {
-        "level": "ok",
-        "text": "No client relies on an API key: flipping to token_only breaks nothing.",
     }

@@ -15,6 +15,7 @@ from ..resource_server.modes import AuthMode, Credential
 from ..resource_server.require import require
 from .chart import migration_chart
 from .cockpit import snapshot
+from .evidence import span
 
 bp = Blueprint("cockpit", __name__)
 ADMIN = "inventory:admin"
@@ -48,7 +49,8 @@ def _render_dashboard() -> str:
     return render_template(
         "dashboard.html",
         chart=migration_chart(data["series"]),
-        mcp_rows=current_app.extensions["tool_ledger"].usage(),  # the MCP server's calls
+        mcp_rows=_per_agent(current_app.extensions["tool_ledger"].usage()),
+        span=span,
         **data,
     )
 
@@ -63,6 +65,20 @@ def migration_docs():
 def cutoff_status() -> dict:
     """The migration page (the ``rel="sunset"`` target) states the date and the brownouts."""
     return {"cutoff": current_app.extensions["cutoff"].status()}
+
+
+def _per_agent(rows: list[dict]) -> list[dict]:
+    """The MCP server's calls, one row per agent (its tools in one cell): fits a projector."""
+    agents: dict[str, dict] = {}
+    for row in rows:
+        agent = agents.setdefault(
+            row["client_id"],
+            {"client_id": row["client_id"], "tools": [], "refused": 0, "last_seen": 0},
+        )
+        agent["tools"].append((row["tool"], row["accepted"], row["refused"]))
+        agent["refused"] += row["refused"]
+        agent["last_seen"] = max(agent["last_seen"], row["last_seen"])
+    return [agents[k] for k in sorted(agents)]
 
 
 def _usage_rows() -> list[dict]:

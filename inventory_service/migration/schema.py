@@ -2,9 +2,10 @@
 
 ``auth_usage`` counts REST authentication decisions per client and credential kind;
 ``mcp_usage`` counts the MCP server's decisions per client and tool (written by
-``inventory_service.mcp``, read by the cockpit). The three ``auth_usage_detail`` /
-``auth_usage_minutes`` / ``auth_last_decision`` tables hold what right-sizing scopes and the
-dashboard need; ``api_key_sunset_extensions`` and ``api_key_purges`` record operator actions.
+``inventory_service.mcp``, read by the cockpit). ``auth_usage_detail`` /
+``auth_usage_minutes`` / ``auth_last_decision`` / ``auth_refusals`` hold what right-sizing
+scopes and the dashboard need, ``evidence_watch`` since when it has watched;
+``api_key_sunset_extensions`` and ``api_key_purges`` record operator actions.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ CREATE TABLE IF NOT EXISTS auth_last_decision (
     outcome   TEXT NOT NULL,           -- accepted | refused
     at        REAL NOT NULL,           -- sub-second, so "refused after accepted" is exact
     PRIMARY KEY (client_id, outcome)
+);
+CREATE TABLE IF NOT EXISTS auth_refusals (
+    client_id TEXT NOT NULL,
+    cause     TEXT NOT NULL,           -- scope | validation: refusals the migration does not cause
+    count     INTEGER NOT NULL,
+    at        REAL NOT NULL,
+    granted   TEXT NOT NULL,           -- the token's scopes, when it was valid
+    PRIMARY KEY (client_id, cause)
+);
+CREATE TABLE IF NOT EXISTS evidence_watch (
+    started_at INTEGER NOT NULL        -- when this Inventory first watched its keys
 );
 CREATE TABLE IF NOT EXISTS api_key_sunset_extensions (
     until      INTEGER NOT NULL,  -- unix time the keys keep working until

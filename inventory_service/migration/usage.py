@@ -4,13 +4,14 @@ The resource server hands each decision to ``UsageRecorder`` (its ``DecisionReco
 this one call counts it in the ledger (who is on which credential), in the usage detail
 (endpoints, scopes, the per-minute curve, latest decisions) and in Prometheus
 (``inventory_auth_requests_total``). The two in-memory counts share the process's one
-``Flusher``.
+``Flusher``. Only refusals the migration causes reach the curve and the client's latest
+decision; scope and validation refusals are counted apart (``record_denial``).
 """
 
 from __future__ import annotations
 
 from ..metrics import AUTH_REQUESTS
-from ..resource_server.decision import Principal
+from ..resource_server.decision import Cause, Principal, Refused
 from ..resource_server.modes import Credential
 from .ledger import UsageLedger
 from .usage_detail import UsageDetailStore
@@ -32,10 +33,20 @@ class UsageRecorder:
             client_id, credential, principal.key_id, endpoint, scope, principal.scopes
         )
 
-    def refused(self, client_id: str, credential: Credential) -> None:
-        self._decision(client_id, credential, REFUSED)
+    def refused(self, refusal: Refused) -> None:
+        client_id, credential = refusal.client_id, refusal.credential or Credential.TOKEN
+        if refusal.cause is Cause.MIGRATION:
+            self._decision(client_id, credential, REFUSED)
+            return
+        # Scope and validation refusals are the caller's own mistakes, not the migration's:
+        # counted in the ledger and Prometheus, but apart from "being refused right now".
+        self._decision(client_id, credential, REFUSED, detail=False)
+        self.detail.record_denial(client_id, refusal.cause, refusal.scopes)
 
-    def _decision(self, client_id: str, credential: Credential, outcome: str) -> None:
+    def _decision(
+        self, client_id: str, credential: Credential, outcome: str, detail: bool = True
+    ) -> None:
         self.ledger.record(client_id, credential, outcome)
-        self.detail.record_decision(client_id, credential, outcome)
+        if detail:
+            self.detail.record_decision(client_id, credential, outcome)
         AUTH_REQUESTS.labels(client_id=client_id, method=credential, outcome=outcome).inc()

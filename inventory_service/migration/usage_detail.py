@@ -48,7 +48,10 @@ class UsageDetailStore(Protocol):
         granted: frozenset[str],
     ) -> None: ...
     def record_decision(self, client_id: str, method: str, outcome: str) -> None: ...
+    def record_denial(self, client_id: str, cause: str, granted: frozenset[str]) -> None: ...
     def uses(self) -> list[dict]: ...
+    def denials(self) -> dict[str, dict[str, dict]]: ...
+    def span_minutes(self, least: int, most: int) -> int: ...
     def last_decisions(self) -> dict[str, dict[str, float]]: ...
     def per_minute(self, minutes: int = 60) -> dict[str, list[int]]: ...
 
@@ -70,6 +73,7 @@ class UsageDetail:
         self._uses: dict[tuple[str, str, str, str, str], list] = {}
         self._minutes: dict[tuple[int, str, str], int] = defaultdict(int)
         self._last: dict[tuple[str, str], float] = {}
+        self._denials: dict[tuple[str, str], list] = {}
 
     # -- recording (hot path: memory only) --------------------------------------------------
 
@@ -100,21 +104,34 @@ class UsageDetail:
             self._last[(client_id, outcome)] = at
         self.flusher.wake()
 
+    def record_denial(self, client_id: str, cause: str, granted: frozenset[str]) -> None:
+        """A scope or validation refusal: counted per client and cause, with what it held."""
+        at = self.clock()
+        with self._lock:
+            entry = self._denials.setdefault((client_id, cause), [0, 0.0, ""])
+            entry[0] += 1
+            entry[1] = at
+            entry[2] = " ".join(sorted(granted)) or entry[2]
+        self.flusher.wake()
+
     def flush(self) -> None:
         """Write what this process has counted so far (the flusher writes all counts)."""
         self.flusher.flush()
 
-    def take(self) -> tuple[dict, dict, dict] | None:
+    def take(self) -> tuple[dict, dict, dict, dict] | None:
         with self._lock:
             uses, self._uses = self._uses, {}
             minutes, self._minutes = self._minutes, defaultdict(int)
             last, self._last = self._last, {}
-        return (uses, minutes, last) if uses or minutes or last else None
+            denials, self._denials = self._denials, {}
+        taken = (uses, minutes, last, denials)
+        return taken if any(taken) else None
 
-    def give_back(self, taken: tuple[dict, dict, dict]) -> None:
+    def give_back(self, taken: tuple[dict, dict, dict, dict]) -> None:
         """A fold failed: its counts join what was counted since. Bounded: minutes older
-        than the series keeps are dropped, uses and latest decisions keep ``MAX_KEYS`` keys."""
-        uses, minutes, last = taken
+        than the series keeps are dropped; uses, latest decisions and denials keep
+        ``MAX_KEYS`` keys each."""
+        uses, minutes, last, denials = taken
         oldest = int(self.clock()) - SERIES_KEEP
         with self._lock:
             for key, (count, seen, granted) in uses.items():
@@ -127,11 +144,23 @@ class UsageDetail:
                     self._minutes[key] += count
             for key, at in last.items():
                 self._last[key] = max(self._last.get(key, 0.0), at)
+            for key, (count, at, granted) in denials.items():
+                entry = self._denials.setdefault(key, [0, 0.0, granted])
+                entry[0] += count
+                if at > entry[1]:
+                    entry[1], entry[2] = at, granted or entry[2]
             keep_newest(self._uses, MAX_KEYS, lambda entry: entry[1])
             keep_newest(self._last, MAX_KEYS, lambda at: at)
+            keep_newest(self._denials, MAX_KEYS, lambda entry: entry[1])
 
     def write(self, conn: sqlite3.Connection, taken: Any) -> None:
-        uses, minutes, last = taken
+        uses, minutes, last, denials = taken
+        conn.executemany(
+            "INSERT INTO auth_refusals VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_id, cause)"
+            " DO UPDATE SET count = count + excluded.count, at = MAX(at, excluded.at),"
+            " granted = CASE WHEN excluded.granted != '' THEN excluded.granted ELSE granted END",
+            [(*key, count, at, granted) for key, (count, at, granted) in denials.items()],
+        )
         conn.executemany(
             "INSERT INTO auth_usage_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (client_id, method, key_id, endpoint) DO UPDATE SET"
@@ -179,6 +208,28 @@ class UsageDetail:
         for row in self.db.connection().execute("SELECT * FROM auth_last_decision"):
             found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
         return found
+
+    def denials(self) -> dict[str, dict[str, dict]]:
+        """Per client and cause (scope, validation): ``{"count", "at", "granted"}``."""
+        self.flusher.flush()
+        found: dict[str, dict[str, dict]] = {}
+        for row in self.db.connection().execute("SELECT * FROM auth_refusals"):
+            found.setdefault(row["client_id"], {})[row["cause"]] = {
+                "count": row["count"],
+                "at": row["at"],
+                "granted": row["granted"],
+            }
+        return found
+
+    def span_minutes(self, least: int, most: int) -> int:
+        """How many minutes of curve the recorded calls fill, between ``least`` and ``most``."""
+        self.flusher.flush()
+        first = self.db.connection().execute("SELECT MIN(minute) FROM auth_usage_minutes")
+        minute = first.fetchone()[0]
+        if minute is None:
+            return least
+        now = int(self.clock())
+        return max(least, min(most, (now - now % 60 - minute) // 60 + 1))
 
     def per_minute(self, minutes: int = 60) -> dict[str, list[int]]:
         """Calls per minute over the last ``minutes`` minutes (oldest first), by kind:

@@ -32,7 +32,7 @@ from service_kit.problem import problem
 from ..config import Settings
 from .api_keys import ApiKeyStore
 from .bearer import MalformedBearer, bearer_token, challenge, is_bearer
-from .decision import UNKNOWN, Principal, Refused
+from .decision import UNKNOWN, Cause, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
@@ -90,6 +90,8 @@ class Authenticator:
         if is_bearer(authorization):
             return self._by_token(authorization, scope, admin)
         api_key = request.headers.get("X-API-Key")
+        if api_key is not None and not api_key.strip():
+            api_key = None  # an empty header is no credential: answered as none below
         if api_key is not None and not admin:
             return self._by_api_key(api_key, scope)
         if api_key is not None:
@@ -98,10 +100,17 @@ class Authenticator:
                 "API keys cannot administer this service.",
             )
             raise Refused(self._key_refused(401, title, detail), UNKNOWN, API_KEY)
+        keys = (
+            ""
+            if admin or self.modes.global_mode() is AuthMode.TOKEN_ONLY
+            else (", or X-API-Key: <key> while keys are accepted")
+        )
         response = problem(
             401,
             "Authentication required",
-            "Send Authorization: Bearer <token> (see the resource metadata).",
+            f"No credential arrived. Send Authorization: Bearer <token> (see the resource"
+            f" metadata){keys}. An empty shell variable sends nothing: curl drops a header"
+            " with no value.",
         )
         response.headers["WWW-Authenticate"] = self._challenge()
         raise Refused(response, UNKNOWN, None)
@@ -129,12 +138,15 @@ class Authenticator:
             if not mode.accepts(TOKEN):
                 description = f"Tokens are not enabled for this client yet (auth mode {mode})."
                 raise Refused(
-                    self._oauth_error(401, "invalid_token", description), client_id, TOKEN
+                    self._oauth_error(401, "invalid_token", description),
+                    client_id,
+                    TOKEN,
+                    Cause.MIGRATION,
                 )
         if scope not in claims.scopes:
             description = f"This call needs the {scope} scope{_read_from(claims)}."
             response = self._oauth_error(403, "insufficient_scope", description, scope)
-            raise Refused(response, client_id, TOKEN)
+            raise Refused(response, client_id, TOKEN, Cause.SCOPE, claims.scopes)
         return Principal(client_id, TOKEN, claims.scopes)
 
     def _confirm_admin(self, token: str, claims: TokenClaims) -> None:
@@ -165,8 +177,14 @@ class Authenticator:
     def _by_api_key(self, api_key: str, scope: str) -> Principal:
         key = self.api_keys.verify(api_key)
         if key is None:
-            response = self._key_refused(401, "Invalid API key", "This API key is not valid.")
-            raise Refused(response, UNKNOWN, API_KEY)
+            response = self._key_refused(
+                401,
+                "Invalid API key",
+                "This API key is not valid here: unknown, revoked or purged. A key from an"
+                " earlier deployment or before a reset no longer works; use a current key,"
+                " or an access token (see migration_docs).",
+            )
+            raise Refused(response, UNKNOWN, API_KEY, Cause.MIGRATION)
         mode, since = self.modes.for_client(key.client_id)
         g.api_key_deprecated_since = since if mode is not AuthMode.API_KEY else None
         if not mode.accepts(API_KEY):
@@ -177,11 +195,11 @@ class Authenticator:
                 f"the migration guide is at {self.settings.migration_docs_url}."
             )
             response = self._key_refused(401, "API key refused", detail, mode)
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.MIGRATION)
         refusal = self.cutoff.refusal() if self.cutoff else None
         if refusal:  # past the sunset, or inside a brownout window
             response = self._key_refused(401, refusal.title, refusal.detail, **refusal.extra)
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.MIGRATION)
         if scope not in key.scopes:
             response = problem(
                 403,
@@ -189,7 +207,7 @@ class Authenticator:
                 f"This API key lacks the {scope} scope.",
                 required_scope=scope,
             )
-            raise Refused(response, key.client_id, API_KEY)
+            raise Refused(response, key.client_id, API_KEY, Cause.SCOPE, key.scopes)
         return Principal(key.client_id, API_KEY, key.scopes, key.key_id)
 
 

@@ -9,6 +9,7 @@ sunset, inside a brownout); the migration tooling decides it, the front end word
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from .modes import Credential
@@ -26,17 +27,33 @@ class Principal:
     key_id: str = ""  # the API key's id; "" for tokens
 
 
+class Cause(StrEnum):
+    """Why a call was refused, as the migration cockpit tells them apart."""
+
+    MIGRATION = "migration"  # the key's mode, the sunset, a brownout, an invalid or revoked key
+    SCOPE = "scope"  # a valid credential without the scope the call needs
+    VALIDATION = "validation"  # a malformed, expired or untrusted credential
+
+
 class Refused(Exception):
     """Refused with ``response``; ``client_id`` and ``credential`` are whom it is counted on
-    (``credential`` is None when the request carried no credential at all)."""
+    (``credential`` is None when the request carried no credential at all); ``cause`` is
+    why, and ``scopes`` what the credential held when that is known."""
 
     def __init__(
-        self, response: Any, client_id: str = UNKNOWN, credential: Credential | None = None
+        self,
+        response: Any,
+        client_id: str = UNKNOWN,
+        credential: Credential | None = None,
+        cause: Cause = Cause.VALIDATION,
+        scopes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(getattr(response, "status_code", None))
         self.response = response
         self.client_id = client_id
         self.credential = credential
+        self.cause = cause
+        self.scopes = scopes
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .decision import KeyRefusal, Principal
-from .modes import Credential
+from .decision import KeyRefusal, Principal, Refused
 
 
 class DecisionRecorder(Protocol):
     def accepted(self, principal: Principal, endpoint: str, scope: str) -> None:
         """``principal`` was let in to ``endpoint`` (e.g. ``GET /inventory``), needing ``scope``."""
 
-    def refused(self, client_id: str, credential: Credential) -> None:
-        """A call with ``credential`` was refused; ``client_id`` may be ``UNKNOWN``."""
+    def refused(self, refusal: Refused) -> None:
+        """A call with a credential was refused; its ``client_id`` may be ``UNKNOWN``."""
 
 
 class KeyCutoff(Protocol):

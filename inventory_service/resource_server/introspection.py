@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from urllib.parse import quote
 
+import click
 import requests
 
 from service_kit.discovery import DiscoveryError, discover
@@ -46,7 +47,9 @@ class Introspector:
         self._secret: str | None = settings.client_secret
         self._answers: OrderedDict[bytes, tuple[bool, float]] = OrderedDict()
         self._lock = threading.Lock()
-        if not settings.client_id:
+        # A server without its introspection client refuses admin tokens: say so at start.
+        # An admin command (``flask --app inventory_service ...``) never introspects: no noise.
+        if not settings.client_id and click.get_current_context(silent=True) is None:
             log.warning(
                 "%sCLIENT_ID is not set: admin tokens will be refused (they need introspection)",
                 PREFIX,

@@ -1,6 +1,7 @@
 """The cockpit in a real browser: headless Chromium (Debian's ``chromium`` package) renders
 the dashboard served by a real Inventory process; we read the rendered DOM, take a
-screenshot, and check in Chromium's own network log that no request left the machine.
+screenshot, and check in Chromium's own network log that no request left the machine. The
+verdicts in each workshop state are in ``test_dashboard_evidence_browser``.
 
 Skipped, with the reason, where Chromium is not installed; CI installs it (``.ci/run``) and
 sets ``REQUIRE_CHROMIUM=1``, which turns a missing Chromium into a failure.

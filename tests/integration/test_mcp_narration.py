@@ -34,7 +34,7 @@ def test_the_mcp_chapter_shows_discovery_and_every_refusal(local_stack):
     assert "✓ reporting-job's API key at /mcp: POST /mcp → 401" in text
     assert "✓ order-service's REST token at /mcp: POST /mcp → 401" in text
     assert "✓ readonly-agent calls reserve_stock: POST /mcp → 403" in text
-    assert "invalid_scope" in text
+    assert "issues only inventory:read" in text
     secrets = local_stack.credentials()
     for value in [*secrets["client_secrets"].values(), *secrets["api_keys"].values()]:
         assert value not in text

@@ -71,3 +71,15 @@ def test_sdk1_agent_lists_tools_and_reserves_with_no_workaround(stack, python1, 
     assert result["reserve_stock"]["created"] is True
     # 1.x requests the challenged scope verbatim; held plus needed keeps its read scope.
     assert 'scope="inventory:read inventory:write"' in out.stdout
+
+
+def test_sdk1_read_only_agent_reads_is_refused_a_write_and_reads_again(stack, python1):
+    out = run_agent(
+        stack, "--order-id", "sdk1-readonly", client_id="readonly-agent", python=python1
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "granted scope: inventory:read" in out.stdout
+    assert "refused, as expected for a client without inventory:write: " in out.stdout
+    result = result_of(out)
+    assert "refused" in result["reserve_stock"]
+    assert result["get_stock_again"]["sku"] == "WIDGET-1"

@@ -15,6 +15,8 @@ from inventory_service import create_app
         ({"auth_mode": "open"}, "INVENTORY_AUTH_MODE must be one of"),
         ({"api_key_sunset": "someday"}, "INVENTORY_API_KEY_SUNSET must be a date"),
         ({"workers": "0"}, "INVENTORY_WORKERS must be between"),
+        ({"evidence_window": "soon"}, "INVENTORY_EVIDENCE_WINDOW must be a duration"),
+        ({"evidence_window": "0s"}, "INVENTORY_EVIDENCE_WINDOW must be a duration"),
     ],
 )
 def test_bad_settings_fail_at_start_with_the_variable_named(settings, override, message):

@@ -92,3 +92,11 @@ def test_malformed_basic_headers_are_invalid_client(http, header):
     )
     assert_oauth_error(resp, 401, "invalid_client")
     assert resp.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_a_failed_client_authentication_is_worded_without_a_python_list(http, clients):
+    client_id, _ = clients.create()
+    bad = token_request(http, client_id, "wrong-secret")
+    description = bad.get_json()["error_description"]
+    assert description.startswith("Client authentication failed: unknown client, wrong secret")
+    assert "[" not in description and "client_secret_basic, " in description

@@ -18,12 +18,22 @@ def test_requested_scope_subset_is_granted(app, http, clients):
     assert decode_part(body["access_token"], 1)["scope"] == "inventory:read"
 
 
-def test_scope_beyond_the_clients_is_invalid_scope(http, clients):
+def test_scope_with_nothing_the_client_holds_is_invalid_scope(http, clients):
     client_id, secret = clients.create(scope="inventory:read")
-    resp = token_request(http, client_id, secret, scope="inventory:read inventory:admin")
+    resp = token_request(http, client_id, secret, scope="inventory:admin")
     assert resp.status_code == 400
     assert resp.get_json()["error"] == "invalid_scope"
     assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_scope_partly_beyond_the_clients_is_narrowed_and_said_in_scope(http, clients):
+    """RFC 6749 §3.3, as Keycloak does: issue fewer scopes than asked, and say which."""
+    client_id, secret = clients.create(scope="inventory:read")
+    resp = token_request(http, client_id, secret, scope="inventory:read inventory:write")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["scope"] == "inventory:read"
+    assert decode_part(body["access_token"], 1)["scope"] == "inventory:read"
 
 
 def test_scope_prefix_is_not_a_scope(http, clients):
@@ -43,6 +53,14 @@ def test_unregistered_resource_is_invalid_target(http, clients):
     resp = token_request(http, client_id, secret, resource="http://evil.test")
     assert resp.status_code == 400
     assert resp.get_json()["error"] == "invalid_target"
+
+
+def test_invalid_target_names_the_registered_resource(http, clients):
+    client_id, secret = clients.create()
+    resp = token_request(http, client_id, secret, resource="http://localhost:9001")
+    description = resp.get_json()["error_description"]
+    assert "for http://localhost:9001;" in description
+    assert f"it is registered for: {RESOURCE}." in description
 
 
 def test_two_resources_in_one_request_are_invalid_target(http, clients):

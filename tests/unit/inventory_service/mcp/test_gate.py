@@ -192,7 +192,7 @@ def test_an_accepted_notification_is_not_counted_but_a_refused_one_is(gate, issu
     note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
     token = issuer.mint(MCP_URL, client_id="agent-2")
     assert call(gate, note, bearer(token))[0] == 200
-    assert call(gate, note)[0] == 401
+    assert call(gate, note, bearer("not-a-jwt"))[0] == 401
     rows = {(r["client_id"], r["tool"]): r for r in gate.ledger.usage()}
     assert ("agent-2", "other") not in rows
     assert rows[("unknown", "other")]["refused"] == 1
@@ -234,3 +234,10 @@ def test_paths_beside_mcp_answer_only_for_allowed_hosts(gate, path):
     status, _, _ = call(gate, method="GET", path=path, headers={"Host": "rebind.evil.example"})
     assert status == 421
     assert len(gate.app.calls) == 1
+
+
+def test_the_unauthenticated_discovery_request_is_not_counted_as_a_refusal(gate):
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+    status, _ = call(gate, initialize)[:2]
+    assert status == 401
+    assert gate.ledger.usage() == []

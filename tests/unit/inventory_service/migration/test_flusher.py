@@ -15,7 +15,7 @@ from inventory_service.migration.flusher import Flusher
 from inventory_service.migration.ledger import Ledger
 from inventory_service.migration.usage import UsageRecorder
 from inventory_service.migration.usage_detail import UsageDetail
-from inventory_service.resource_server.decision import Principal
+from inventory_service.resource_server.decision import Cause, Principal, Refused
 from inventory_service.resource_server.modes import Credential
 
 CLIENTS = 300  # enough new rows that the fold needs new pages
@@ -44,7 +44,7 @@ def _record(recorder: UsageRecorder) -> None:
     for i in range(CLIENTS):
         principal = Principal(f"client-{i}", Credential.TOKEN, frozenset({"inventory:read"}))
         recorder.accepted(principal, "GET /inventory", "inventory:read")
-        recorder.refused(f"client-{i}", Credential.API_KEY)
+        recorder.refused(Refused(None, f"client-{i}", Credential.API_KEY, Cause.MIGRATION))
 
 
 def test_a_fold_on_a_full_disk_loses_no_counts_once_space_returns(counting, caplog):

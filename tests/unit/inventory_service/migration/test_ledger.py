@@ -29,13 +29,17 @@ def test_auth_usage_lists_mcp_calls_per_client_and_tool(api, settings):
     assert rows[("readonly-agent", "reserve_stock")]["accepted"] == 0
 
 
-def test_the_dashboard_shows_mcp_tool_calls(settings, issuer):
+def test_the_dashboard_shows_mcp_tool_calls_one_row_per_agent(settings, issuer):
     api = Api(create_app({**settings, "dashboard_public": "1"}), issuer)
     assert "No MCP calls yet." in api.get("/admin/dashboard").get_data(as_text=True)
     record_mcp_calls(settings)
     html = api.get("/admin/dashboard").get_data(as_text=True)
-    assert "<td><code>readonly-agent</code></td><td><code>reserve_stock</code></td>" in html
-    assert '<span class="state refused">2</span>' in html
+    assert (
+        "<td><code>readonly-agent</code></td>\n      <td><code>reserve_stock</code> 0 (2)</td>"
+        in html
+    )
+    assert "<td><code>reserve_stock</code> 1</td>" in html
+    assert "<td>2</td>" in html  # the agent's own scope: a plain count, not a red badge
 
 
 def usage_of(api, client_id):

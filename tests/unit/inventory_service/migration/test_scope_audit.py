@@ -48,7 +48,7 @@ def test_refused_calls_and_token_calls_do_not_count_as_a_key_using_a_scope(api):
     api.get("/inventory", token=api.token(client_id="reporting-job"))
     row = row_of(api, "reporting-job")
     assert row["scopes_used"] == [] and row["as_command"] is None
-    assert row["advice"].startswith("unused in the window")
+    assert row["advice"].startswith("no use seen in the")  # watched for seconds, not 30 days
 
 
 def test_a_key_that_uses_all_it_holds_is_not_flagged(api):
