@@ -33,6 +33,7 @@ from .migration import cli as migration_cli
 from .migration import routes as migration_routes
 from .migration.cutoff import Cutoff, parse_brownouts
 from .migration.flusher import Flusher
+from .migration.issuer_usage import IssuerUsage
 from .migration.ledger import Ledger, ToolLedger
 from .migration.purge import Purge
 from .migration.usage import UsageRecorder
@@ -43,8 +44,8 @@ from .resource_server.api_keys import ApiKeys
 from .resource_server.authenticator import Authenticator
 from .resource_server.flags import AuthModes
 from .resource_server.introspection import Introspector
-from .resource_server.issuers import validator_for
 from .resource_server.require import deprecation_headers
+from .resource_server.trust_file import trusted_issuers
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     flusher = Flusher(db)  # the one writer of this process's usage counts
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
+    issuer_usage = IssuerUsage(db, flusher)
     api_keys = ApiKeys(db)
     cutoff = Cutoff(
         db,
@@ -72,15 +74,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ledger=ledger,
         tool_ledger=ToolLedger(db, flusher),  # written by the MCP server process, read here
         usage_detail=usage_detail,
+        issuer_usage=issuer_usage,
         cutoff=cutoff,
         purge=Purge(db, ledger),
         authenticator=Authenticator(
             settings=settings,
-            tokens=validator_for(settings.token_policies),
+            tokens=trusted_issuers(
+                settings.token_policies,
+                settings.issuers_file,
+                lambda: Settings.load(config).token_policies,
+            ),
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),
-            recorder=UsageRecorder(ledger, usage_detail),
+            recorder=UsageRecorder(ledger, usage_detail, issuer_usage),
             cutoff=cutoff,
         ),
     )

@@ -33,6 +33,7 @@ def auth_usage():
         "global_mode": current_app.extensions["auth_modes"].global_mode(),
         "clients": _usage_rows(),
         "mcp_tools": current_app.extensions["tool_ledger"].usage(),
+        "issuers": current_app.extensions["issuer_usage"].usage(),
     }
 
 
@@ -49,6 +50,7 @@ def _render_dashboard() -> str:
         "dashboard.html",
         chart=migration_chart(data["series"]),
         mcp_rows=current_app.extensions["tool_ledger"].usage(),  # the MCP server's calls
+        issuer_rows=current_app.extensions["issuer_usage"].usage(),  # token calls per AS
         **data,
     )
 

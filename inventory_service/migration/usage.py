@@ -3,15 +3,17 @@
 The resource server hands each decision to ``UsageRecorder`` (its ``DecisionRecorder``);
 this one call counts it in the ledger (who is on which credential), in the usage detail
 (endpoints, scopes, the per-minute curve, latest decisions) and in Prometheus
-(``inventory_auth_requests_total``). The two in-memory counts share the process's one
-``Flusher``.
+(``inventory_auth_requests_total``), and a token's decision also per issuer
+(``issuer_usage.py``, ``inventory_token_requests_total``). The in-memory counts share the
+process's one ``Flusher``.
 """
 
 from __future__ import annotations
 
-from ..metrics import AUTH_REQUESTS
+from ..metrics import AUTH_REQUESTS, TOKEN_ISSUERS
 from ..resource_server.decision import Principal
 from ..resource_server.modes import Credential
+from .issuer_usage import IssuerUsage
 from .ledger import UsageLedger
 from .usage_detail import UsageDetailStore
 
@@ -21,19 +23,29 @@ ACCEPTED, REFUSED = "accepted", "refused"
 class UsageRecorder:
     """The resource server's ``DecisionRecorder``: one call per decision feeds every view."""
 
-    def __init__(self, ledger: UsageLedger, detail: UsageDetailStore) -> None:
+    def __init__(
+        self, ledger: UsageLedger, detail: UsageDetailStore, issuers: IssuerUsage | None = None
+    ) -> None:
         self.ledger = ledger
         self.detail = detail
+        self.issuers = issuers
 
     def accepted(self, principal: Principal, endpoint: str, scope: str) -> None:
         client_id, credential = principal.client_id, principal.credential
         self._decision(client_id, credential, ACCEPTED)
+        self._by_issuer(client_id, principal.issuer, ACCEPTED)
         self.detail.record_use(
             client_id, credential, principal.key_id, endpoint, scope, principal.scopes
         )
 
-    def refused(self, client_id: str, credential: Credential) -> None:
+    def refused(self, client_id: str, credential: Credential, issuer: str = "") -> None:
         self._decision(client_id, credential, REFUSED)
+        self._by_issuer(client_id, issuer, REFUSED)
+
+    def _by_issuer(self, client_id: str, issuer: str, outcome: str) -> None:
+        if issuer and self.issuers is not None:
+            self.issuers.record(client_id, issuer, outcome)
+            TOKEN_ISSUERS.labels(issuer=issuer, client_id=client_id, outcome=outcome).inc()
 
     def _decision(self, client_id: str, credential: Credential, outcome: str) -> None:
         self.ledger.record(client_id, credential, outcome)

@@ -33,10 +33,10 @@ from .decision import UNKNOWN, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
-from .issuers import TrustedIssuers
 from .modes import AuthMode, Credential
 from .profiles import AdminVerification
-from .tokens import InvalidToken, TokenClaims, TokenValidator
+from .tokens import InvalidToken, TokenClaims
+from .trust_file import Trusted
 
 TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 
@@ -44,7 +44,7 @@ TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 @dataclass
 class Authenticator:
     settings: Settings
-    tokens: TokenValidator | TrustedIssuers
+    tokens: Trusted
     api_keys: ApiKeyStore
     modes: AuthModeStore
     introspector: Introspector
@@ -115,6 +115,13 @@ class Authenticator:
             raise Refused(
                 self._oauth_error(401, "invalid_token", str(exc)), UNKNOWN, TOKEN
             ) from None
+        try:
+            return self._authorize(token, claims, scope, admin)
+        except Refused as refused:
+            refused.issuer = claims.claims["iss"]  # counted per issuer, like the accepted
+            raise
+
+    def _authorize(self, token: str, claims: TokenClaims, scope: str, admin: bool) -> Principal:
         client_id = claims.client_id
         if self.introspector.required(claims.scopes):
             self._confirm_admin(token, claims)
@@ -129,7 +136,7 @@ class Authenticator:
             description = f"This call needs the {scope} scope{_read_from(claims)}."
             response = self._oauth_error(403, "insufficient_scope", description, scope)
             raise Refused(response, client_id, TOKEN)
-        return Principal(client_id, TOKEN, claims.scopes)
+        return Principal(client_id, TOKEN, claims.scopes, issuer=claims.claims["iss"])
 
     def _confirm_admin(self, token: str, claims: TokenClaims) -> None:
         """An admin token must still be active at the AS (RFC 7662, fail closed) or, where

@@ -24,19 +24,26 @@ class Principal:
     credential: Credential
     scopes: frozenset[str]
     key_id: str = ""  # the API key's id; "" for tokens
+    issuer: str = ""  # the token's trusted issuer; "" for API keys
 
 
 class Refused(Exception):
     """Refused with ``response``; ``client_id`` and ``credential`` are whom it is counted on
-    (``credential`` is None when the request carried no credential at all)."""
+    (``credential`` is None when the request carried no credential at all); ``issuer`` is the
+    token's trusted issuer once its signature held, else ""."""
 
     def __init__(
-        self, response: Any, client_id: str = UNKNOWN, credential: Credential | None = None
+        self,
+        response: Any,
+        client_id: str = UNKNOWN,
+        credential: Credential | None = None,
+        issuer: str = "",
     ) -> None:
         super().__init__(getattr(response, "status_code", None))
         self.response = response
         self.client_id = client_id
         self.credential = credential
+        self.issuer = issuer
 
 
 @dataclass(frozen=True)

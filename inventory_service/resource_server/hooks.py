@@ -19,8 +19,9 @@ class DecisionRecorder(Protocol):
     def accepted(self, principal: Principal, endpoint: str, scope: str) -> None:
         """``principal`` was let in to ``endpoint`` (e.g. ``GET /inventory``), needing ``scope``."""
 
-    def refused(self, client_id: str, credential: Credential) -> None:
-        """A call with ``credential`` was refused; ``client_id`` may be ``UNKNOWN``."""
+    def refused(self, client_id: str, credential: Credential, issuer: str = "") -> None:
+        """A call with ``credential`` was refused; ``client_id`` may be ``UNKNOWN``;
+        ``issuer`` is the token's trusted issuer, or "" (no valid token)."""
 
 
 class KeyCutoff(Protocol):

@@ -28,7 +28,7 @@ def require(scope: str, admin: bool = False) -> Callable:
             except Refused as refused:
                 g.client_id, g.auth_method = refused.client_id, refused.credential or "none"
                 if refused.credential is not None:
-                    auth.recorder.refused(refused.client_id, refused.credential)
+                    auth.recorder.refused(refused.client_id, refused.credential, refused.issuer)
                 return refused.response
             g.principal = principal
             g.client_id, g.auth_method = principal.client_id, principal.credential

@@ -74,6 +74,10 @@ class TokenValidator:
             jwks_uri=policy.jwks_uri,
         )
 
+    @property
+    def issuers(self) -> list[str]:
+        return [self.policy.issuer]
+
     def policy_of(self, claims: TokenClaims) -> TokenPolicy:
         """The policy that accepted ``claims`` (one here; ``TrustedIssuers`` has several)."""
         return self.policy
