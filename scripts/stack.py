@@ -29,6 +29,7 @@ import requests
 
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
+from .second_as import stop as stop_second_as
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".demo"
@@ -289,6 +290,7 @@ class LocalStack:
         """Stop what this object started (never a stack another command started), all
         at once: each stop is mostly waiting for a graceful exit."""
         self.close_clis()
+        stop_second_as(self.state)  # phase 6's node-oidc-provider, if it was started
         started = [package for package in reversed(list(self.ports)) if package in self.procs]
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
@@ -303,6 +305,7 @@ class LocalStack:
         """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
         (each stop is mostly a graceful exit to wait for)."""
         packages = list(reversed(list(self.ports)))
+        stop_second_as(self.state)
         with ThreadPoolExecutor(len(packages)) as pool:
             list(pool.map(self.stop_service, packages))  # re-raises a failed stop here
 
