@@ -12,6 +12,7 @@ import time
 
 from rich.console import Console
 
+from . import second_as
 from .narration import DemoFailure, Narrator
 from .stack import LocalStack, StackError
 
@@ -29,6 +30,8 @@ def main(argv: list[str]) -> int:
     try:
         with console.status("Generating demo credentials and starting the services..."):
             runtime.bootstrap()
+            if isinstance(runtime, LocalStack) and second_as.installed():
+                second_as.SecondAs(runtime).prepare()  # phase 6 edits the trust file
             runtime.start()
         Narrator(runtime, console).run()
         keep = "--keep" in argv

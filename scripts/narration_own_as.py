@@ -2,7 +2,7 @@
 
 Told after the MCP chapter by ``Narrator.run`` (``narration.py``). The migration's own
 discipline, applied to the AS: Inventory trusts the demo AS and node-oidc-provider at once
-(one redeploy onto a trust file), Order is redeployed on the new AS and the ledger shows
+(an edit of the trust file it was started on, ``second_as.prepare``), Order is redeployed on the new AS and the ledger shows
 no refused call, calls are counted per issuer, and the old issuer leaves the trust file:
 its still-valid tokens are refused at once, with no restart.
 
@@ -14,6 +14,7 @@ packages is not part of ``make demo`` (docs/decisions.md, "Phase 6 in make demo"
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import requests
@@ -46,10 +47,16 @@ def phase_6(n: Narrator) -> None:
         "Order moves; the ledger shows who has moved; the old issuer is dropped.",
     )
     other = second_as.SecondAs(n.rt)
-    other.up()
+    with ThreadPoolExecutor(1) as pool:  # its boot overlaps the trust edit and Order's redeploy
+        node = pool.submit(other.start)
+        _move(n, other, node)
+
+
+def _move(n: Narrator, other: second_as.SecondAs, node: Future) -> None:
+    other.trust_both()
     n.console.print(
-        f"  [green]✓[/] node-oidc-provider on [bold]{other.issuer}[/]; Inventory and MCP"
-        " redeployed with [bold]INVENTORY_ISSUERS_FILE[/]:"
+        f"  [green]✓[/] node-oidc-provider on [bold]{other.issuer}[/] joins Inventory's trust"
+        " file ([bold]INVENTORY_ISSUERS_FILE[/]), no restart:"
     )
     for line in other.trust_file.read_text().strip().splitlines():
         n.console.print(Text(f"      {line}", style="dim"))
@@ -59,6 +66,7 @@ def phase_6(n: Narrator) -> None:
     old_token = n.token("order-service")  # as a not-yet-moved replica holds it
     refused_before = _refused_tokens(n)
     other.move_order()
+    node.result()
     n.console.print(f"  Order redeployed with [bold]ORDER_ISSUER={other.issuer}[/]")
     n.order_some(ORDERS)
     n.console.print(f"  [green]✓[/] {ORDERS} orders placed with node-oidc-provider's tokens")

@@ -44,6 +44,7 @@ NODE_OIDC = ROOT / "tests" / "support" / "node_oidc"
 INSTALLED = NODE_OIDC / "node_modules" / "oidc-provider" / "package.json"
 PORT = 9004
 SCOPE = "inventory:read inventory:write"
+SERVERS = ("inventory_service", "inventory_service.mcp")  # the two that read the trust file
 ENABLE = "make node-oidc"  # what installs it (Node.js 18+ and npm ci of the pinned lock)
 
 
@@ -113,18 +114,45 @@ class SecondAs:
         draft.write_text(text)
         os.replace(draft, self.trust_file)
 
-    def up(self) -> None:
-        """Start node-oidc-provider and, meanwhile, redeploy Inventory and the MCP server
-        on a trust file listing the demo AS and it: the one restart of the chapter."""
+    def prepare(self) -> None:
+        """Before the stack starts: Inventory and the MCP server read their issuers from
+        the trust file, which lists only the demo AS (``make demo`` with node-oidc-provider
+        installed). Phase 6 then edits it, with no restart."""
+        self.write_trust(self.stack.issuer)
+        for package in SERVERS:
+            self.stack.extra_env[package] = {**self.stack.extra_env.get(package, {}), **self._trust}
+
+    @property
+    def prepared(self) -> bool:
+        """Whether Inventory and the MCP server were started on the trust file."""
+        file = str(self.trust_file)
+        return all(
+            self.stack.extra_env.get(p, {}).get("INVENTORY_ISSUERS_FILE") == file for p in SERVERS
+        )
+
+    @property
+    def _trust(self) -> dict[str, str]:
+        # INVENTORY_ISSUER is left empty: beside the file it must name one of its issuers,
+        # and the demo AS is about to leave the file.
+        return {"INVENTORY_ISSUERS_FILE": str(self.trust_file), "INVENTORY_ISSUER": ""}
+
+    def trust_both(self) -> None:
+        """Add this AS to the trust file; a stack started without it is redeployed on it."""
+        if self.prepared:
+            self.write_trust(self.stack.issuer, self.issuer)
+            return
+        self.prepare()
         self.write_trust(self.stack.issuer, self.issuer)
-        trust = {"INVENTORY_ISSUERS_FILE": str(self.trust_file), "INVENTORY_ISSUER": ""}
-        services = ("inventory_service", "inventory_service.mcp")
-        for package in services:
-            self.stack.extra_env[package] = {**self.stack.extra_env.get(package, {}), **trust}
+        for package in SERVERS:
             self.stack.stop_service(package)
-        with ThreadPoolExecutor(3) as pool:
-            runs = [pool.submit(self.start)]
-            runs += [pool.submit(self.stack.start_service, package) for package in services]
+        with ThreadPoolExecutor(len(SERVERS)) as pool:
+            list(pool.map(self.stack.start_service, SERVERS))
+
+    def up(self) -> None:
+        """``make own-as``: node-oidc-provider started while Inventory and the MCP server
+        trust it (redeployed on the trust file if they were not started on it)."""
+        with ThreadPoolExecutor(2) as pool:
+            runs = [pool.submit(self.start), pool.submit(self.trust_both)]
             for run in runs:
                 run.result()
 

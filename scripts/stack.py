@@ -268,8 +268,9 @@ class LocalStack:
         self.start_service("order_service", mode)
 
     def restart(self, package: str, extra_env: dict[str, str], order_auth: str = "api_key") -> None:
-        """Restart one service with ``extra_env`` on top of its usual settings."""
-        self.extra_env[package] = extra_env
+        """Restart one service with ``extra_env`` on top of its usual settings (and of what
+        earlier restarts added)."""
+        self.extra_env[package] = {**self.extra_env.get(package, {}), **extra_env}
         self.stop_service(package)
         self.start_service(package, order_auth)
 
