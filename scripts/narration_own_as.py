@@ -30,7 +30,8 @@ ORDERS = 5
 TITLE = "Phase 6 · your own AS"
 
 
-def phase_6(n: Narrator) -> None:
+def phase_6(n: Narrator, port: int = second_as.PORT) -> None:
+    """The chapter; ``port`` is node-oidc-provider's (9004 beside the demo's 9000-9003)."""
     if not isinstance(n.rt, LocalStack):
         n.console.print(f"\n  [dim]{TITLE}: shown on local processes only (make demo).[/]")
         return
@@ -46,7 +47,7 @@ def phase_6(n: Narrator) -> None:
         "The team runs its own AS (node-oidc-provider here). Inventory trusts both for a while;\n"
         "Order moves; the ledger shows who has moved; the old issuer is dropped.",
     )
-    other = second_as.SecondAs(n.rt)
+    other = second_as.SecondAs(n.rt, port)
     with ThreadPoolExecutor(1) as pool:  # its boot overlaps the trust edit and Order's redeploy
         node = pool.submit(other.start)
         _move(n, other, node)
