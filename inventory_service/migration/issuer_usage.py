@@ -18,13 +18,4 @@ class IssuerUsage(_Counts):
 
     def usage(self) -> list[dict]:
         """Per (issuer, client): accepted and refused token calls and when last seen."""
-        calls: dict[tuple[str, str], dict] = {}
-        for row in self._rows():
-            entry = calls.setdefault(
-                (row["issuer"], row["client_id"]),
-                {"issuer": row["issuer"], "client_id": row["client_id"], "accepted": 0,
-                 "refused": 0, "last_seen": 0},
-            )  # fmt: skip
-            entry[row["outcome"]] = row["count"]
-            entry["last_seen"] = max(entry["last_seen"], row["last_seen"])
-        return [calls[k] for k in sorted(calls)]
+        return sorted(self._per_kind(), key=lambda row: (row["issuer"], row["client_id"]))

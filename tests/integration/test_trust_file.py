@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.support.issuer import TestIssuer
@@ -51,6 +52,22 @@ def start(tmp_path: Path, trust_file: Path) -> tuple[Service, Service, str]:
     return rest, mcp, mcp_url
 
 
+@pytest.fixture
+def two_issuers(tmp_path):
+    """Inventory (REST and MCP) trusting two issuers by a file: (old, new, file, rest, mcp_url)."""
+    old, new = TestIssuer(), TestIssuer()
+    trust_file = tmp_path / "issuers.toml"
+    trust(trust_file, old, new)
+    rest, mcp, mcp_url = start(tmp_path, trust_file)
+    try:
+        yield old, new, trust_file, rest, mcp, mcp_url
+    finally:
+        rest.stop()
+        mcp.stop()
+        old.close()
+        new.close()
+
+
 def statuses(rest: Service, token: str, n: int = 6) -> set[int]:
     """Several calls, so that both workers answer."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -65,100 +82,69 @@ def mcp_status(mcp_url: str, token: str) -> int:
     return requests.post(mcp_url, json=MCP_LIST, headers=headers, timeout=10).status_code
 
 
-def test_an_issuer_dropped_from_the_trust_file_is_refused_at_once_without_a_restart(tmp_path):
-    old, new = TestIssuer(), TestIssuer()
-    trust_file = tmp_path / "issuers.toml"
-    trust(trust_file, old, new)
-    rest, mcp, mcp_url = start(tmp_path, trust_file)
-    try:
-        from_old, from_new = old.mint(RESOURCE), new.mint(RESOURCE)
-        assert statuses(rest, from_old) == statuses(rest, from_new) == {200}
-        assert mcp_status(mcp_url, old.mint(mcp_url)) == 200
+def test_an_issuer_dropped_from_the_trust_file_is_refused_at_once_without_a_restart(two_issuers):
+    old, new, trust_file, rest, mcp, mcp_url = two_issuers
+    from_old, from_new = old.mint(RESOURCE), new.mint(RESOURCE)
+    assert statuses(rest, from_old) == statuses(rest, from_new) == {200}
+    assert mcp_status(mcp_url, old.mint(mcp_url)) == 200
 
-        trust(trust_file, new)
-        assert statuses(rest, from_old) == {401}
-        refused = requests.get(
-            f"{rest.url}/inventory", headers={"Authorization": f"Bearer {from_old}"}, timeout=10
-        )
-        assert refused.json()["error_description"] == UNTRUSTED
-        assert statuses(rest, from_new) == {200}
-        assert mcp_status(mcp_url, old.mint(mcp_url)) == 401
-        assert mcp_status(mcp_url, new.mint(mcp_url)) == 200
-        meta = requests.get(f"{rest.url}/.well-known/oauth-protected-resource", timeout=10)
-        assert meta.json()["authorization_servers"] == [new.issuer]
-        mcp_meta = requests.get(f"{mcp.url}/.well-known/oauth-protected-resource/mcp", timeout=10)
-        assert mcp_meta.json()["authorization_servers"] == [new.issuer]
-    finally:
-        rest.stop()
-        mcp.stop()
-        old.close()
-        new.close()
+    trust(trust_file, new)
+    assert statuses(rest, from_old) == {401}
+    refused = requests.get(
+        f"{rest.url}/inventory", headers={"Authorization": f"Bearer {from_old}"}, timeout=10
+    )
+    assert refused.json()["error_description"] == UNTRUSTED
+    assert statuses(rest, from_new) == {200}
+    assert mcp_status(mcp_url, old.mint(mcp_url)) == 401
+    assert mcp_status(mcp_url, new.mint(mcp_url)) == 200
+    meta = requests.get(f"{rest.url}/.well-known/oauth-protected-resource", timeout=10)
+    assert meta.json()["authorization_servers"] == [new.issuer]
+    mcp_meta = requests.get(f"{mcp.url}/.well-known/oauth-protected-resource/mcp", timeout=10)
+    assert mcp_meta.json()["authorization_servers"] == [new.issuer]
 
 
-def test_a_broken_trust_file_edit_keeps_the_last_good_issuers(tmp_path):
-    old, new = TestIssuer(), TestIssuer()
-    trust_file = tmp_path / "issuers.toml"
-    trust(trust_file, old, new)
-    rest, mcp, _ = start(tmp_path, trust_file)
-    try:
-        trust_file.write_text('[[issuer]]\nurl = "not a url"\n')
-        assert statuses(rest, old.mint(RESOURCE)) == {200}
-        assert statuses(rest, new.mint(RESOURCE)) == {200}
-        metrics = requests.get(f"{rest.url}/metrics", timeout=10).text
-        assert 'inventory_issuers_file_reloads_total{outcome="failed"}' in metrics
-        assert "still trusting" in (tmp_path / "inventory.log").read_text()
-    finally:
-        rest.stop()
-        mcp.stop()
-        old.close()
-        new.close()
+def test_a_broken_trust_file_edit_keeps_the_last_good_issuers(two_issuers, tmp_path):
+    old, new, trust_file, rest, _, _ = two_issuers
+    trust_file.write_text('[[issuer]]\nurl = "not a url"\n')
+    assert statuses(rest, old.mint(RESOURCE)) == {200}
+    assert statuses(rest, new.mint(RESOURCE)) == {200}
+    metrics = requests.get(f"{rest.url}/metrics", timeout=10).text
+    assert 'inventory_issuers_file_reloads_total{outcome="failed"}' in metrics
+    assert "still trusting" in (tmp_path / "inventory.log").read_text()
 
 
-def test_token_calls_are_counted_per_issuer_for_the_dashboard(tmp_path):
-    old, new = TestIssuer(), TestIssuer()
-    trust_file = tmp_path / "issuers.toml"
-    trust(trust_file, old, new)
-    rest, mcp, _ = start(tmp_path, trust_file)
-    try:
-        statuses(rest, old.mint(RESOURCE, client_id="order-service"), n=2)
-        statuses(rest, new.mint(RESOURCE, client_id="order-service"), n=3)
-        reader = new.mint(RESOURCE, client_id="order-service", scope="inventory:read")
-        headers = {"Authorization": f"Bearer {reader}"}
-        body = {"order_id": "per-issuer-1", "quantity": 1}
-        write = requests.post(
-            f"{rest.url}/inventory/WIDGET-1/reservations", json=body, headers=headers, timeout=10
-        )
-        assert write.status_code == 403
-        admin = old.mint(RESOURCE, client_id="platform-admin", scope="inventory:admin")
+def test_token_calls_are_counted_per_issuer_for_the_dashboard(two_issuers):
+    old, new, _, rest, _, _ = two_issuers
+    statuses(rest, old.mint(RESOURCE, client_id="order-service"), n=2)
+    statuses(rest, new.mint(RESOURCE, client_id="order-service"), n=3)
+    reader = new.mint(RESOURCE, client_id="order-service", scope="inventory:read")
+    headers = {"Authorization": f"Bearer {reader}"}
+    body = {"order_id": "per-issuer-1", "quantity": 1}
+    write = requests.post(
+        f"{rest.url}/inventory/WIDGET-1/reservations", json=body, headers=headers, timeout=10
+    )
+    assert write.status_code == 403
+    admin = old.mint(RESOURCE, client_id="platform-admin", scope="inventory:admin")
 
-        def per_issuer() -> dict[tuple[str, str], dict]:
-            usage = requests.get(
-                f"{rest.url}/admin/auth-usage",
-                headers={"Authorization": f"Bearer {admin}"},
-                timeout=10,
-            ).json()["issuers"]
-            return {(r["issuer"], r["client_id"]): r for r in usage}
+    def per_issuer() -> dict[tuple[str, str], dict]:
+        usage = requests.get(
+            f"{rest.url}/admin/auth-usage",
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        ).json()["issuers"]
+        return {(r["issuer"], r["client_id"]): r for r in usage}
 
-        # Each worker folds its counts once a second: wait until both have.
-        wait_until(
-            lambda: (
-                len(per_issuer()) == 3 and sum(r["accepted"] for r in per_issuer().values()) >= 6
-            ),
-            5,
-            what="per-issuer counts",
-        )
+    def moved() -> bool:
         rows = per_issuer()
-        assert rows[(old.issuer, "order-service")]["accepted"] == 2
-        assert rows[(new.issuer, "order-service")]["accepted"] == 3
-        assert rows[(new.issuer, "order-service")]["refused"] == 1
-        assert rows[(old.issuer, "order-service")]["refused"] == 0
-        dashboard = requests.get(
-            f"{rest.url}/admin/dashboard", headers={"Authorization": f"Bearer {admin}"}, timeout=10
-        )
-        assert "Token calls per issuer" in dashboard.text
-        assert new.issuer in dashboard.text
-    finally:
-        rest.stop()
-        mcp.stop()
-        old.close()
-        new.close()
+        counts = {key: (r["accepted"], r["refused"]) for key, r in rows.items()}
+        return counts.get((old.issuer, "order-service")) == (2, 0) and counts.get(
+            (new.issuer, "order-service")
+        ) == (3, 1)
+
+    # Each worker folds its counts once a second: both workers' calls show within seconds.
+    wait_until(moved, 10, what=f"per-issuer counts, last seen {per_issuer()}")
+    dashboard = requests.get(
+        f"{rest.url}/admin/dashboard", headers={"Authorization": f"Bearer {admin}"}, timeout=10
+    )
+    assert "Token calls per issuer" in dashboard.text
+    assert new.issuer in dashboard.text
