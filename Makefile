@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_OIDC := tests/support/node_oidc
 NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 
-.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key own-as order-own-as down agent bench clean
+.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart order-oauth order-api-key own-as order-own-as down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -70,8 +70,11 @@ demo: $(STAMP) ## The narrated migration, phases 0-6 (6 needs make node-oidc), o
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker
 
-up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP)
-	$(BIN)/python -m scripts.stack up
+up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP); KEEP_DATA=1 keeps .demo
+	$(BIN)/python -m scripts.stack up $(if $(KEEP_DATA),--keep-data)
+
+restart: $(STAMP) ## Restart the `make up` stack on its data (flags, keys, stock, orders, Order's auth kept)
+	$(BIN)/python -m scripts.stack restart
 
 order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-credentials tokens
 	$(BIN)/python -m scripts.stack order-auth oauth

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from service_kit import edge
+
 from . import authorize, cli, errors, routes
 from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
 from .config import Settings
@@ -29,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    edge.install(app, settings.edge)
     store = SqliteStore(settings.data_dir / DB_FILE)
     keys = PemKeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
     keys.ensure_signing_key()

@@ -7,13 +7,14 @@ the variable, rather than surfacing later as a confusing OAuth error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from limits import parse
 
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 PREFIX = "AUTH_"
@@ -37,6 +38,7 @@ class Settings:
     # None: the defaults in registration_policy.py (no *:admin scope, known resources only)
     registration_scopes: tuple[str, ...] | None = None
     registration_resources: tuple[str, ...] | None = None
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
     def base_url(self) -> str:
@@ -52,10 +54,15 @@ class Settings:
         """Defaults, then ``AUTH_*`` from the environment, then ``overrides`` (tests)."""
         raw = Environment(PREFIX, overrides)
         scopes = _scopes(raw.get("scopes")) or cls.scopes
+        issuer = _issuer(raw.get("issuer"))
+        edge = EdgeSettings.load(raw, public_urls=[issuer])
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
-            issuer=_issuer(raw.get("issuer")),
+            issuer=issuer,
+            edge=edge,
             data_dir=Path(raw.get("data_dir") or ".data/auth_server"),
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),

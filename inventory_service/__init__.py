@@ -17,14 +17,18 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask, g, request
+
+from service_kit import edge
 
 from . import errors
 from .api import cli as api_cli
 from .api import releases as api_releases
 from .api import routes as api_routes
+from .api.readiness import database_write_error
 from .api.security_headers import secure_html
 from .api.stock import Stock
 from .config import Settings
@@ -54,9 +58,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    edge.install(app, settings.edge)
     db = Database(settings.data_dir / DB_FILE)
     modes = AuthModes(db, settings.auth_mode)
-    flusher = Flusher(db)  # the one writer of this process's usage counts
+    flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
     issuer_usage = IssuerUsage(db, flusher)
@@ -69,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions.update(
         stock=Stock(db),
+        write_check=partial(database_write_error, db.path),  # /healthz readiness
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
@@ -83,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 settings.token_policies,
                 settings.issuers_file,
                 lambda: Settings.load(config).token_policies,
+                data_dir=settings.data_dir,
             ),
             api_keys=api_keys,
             modes=modes,

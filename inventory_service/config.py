@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
@@ -50,6 +51,8 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     log_level: str = "INFO"
+    usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
     def issuers(self) -> list[str]:
@@ -68,14 +71,18 @@ class Settings:
         raw = Environment(PREFIX, overrides)
         resource = raw.http_url("resource")
         policies = load_policies(raw, audience=resource)
+        edge = EdgeSettings.load(raw, public_urls=[resource])
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
+            edge=edge,
             issuer=policies[0].issuer,
             resource=resource,
             token_policy=policies[0],
             token_policies=policies,
             issuers_file=str(raw.get("issuers_file") or "") or None,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),
@@ -91,6 +98,9 @@ class Settings:
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            usage_flush_interval=raw.whole_number(
+                "usage_flush_interval", cls.usage_flush_interval, 1, 3600
+            ),
         )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from service_kit import edge
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
@@ -37,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("authlib").setLevel(logging.INFO)  # Authlib logs tokens at DEBUG
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    edge.install(app, settings.edge)
     tokens = None
     if settings.oauth:
         tokens = TokenCache(

@@ -13,10 +13,11 @@ no RFC 8707 ``resource`` (Entra ID, Cognito), ``ORDER_CLIENT_AUTH_METHOD``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .client_auth import (
@@ -76,6 +77,7 @@ class Settings:
     intent_lease: int = 20
     reconcile_grace: int = 30
     reconcile_interval: int = 10
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     def __repr__(self) -> str:
         return f"Settings(auth={self.auth!r}, inventory_url={self.inventory_url!r})"
@@ -91,13 +93,17 @@ class Settings:
             raise ConfigError(
                 f"{PREFIX}API_KEY (or {PREFIX}API_KEY_FILE) is required when {PREFIX}AUTH=api_key"
             )
+        edge = EdgeSettings.load(raw)  # no public URL of its own: ORDER_ALLOWED_HOSTS
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
+            edge=edge,
             inventory_url=raw.http_url("inventory_url").rstrip("/"),
             data_dir=Path(raw.get("data_dir") or ".data/order_service"),
             auth=auth,
             api_key=api_key,
             oauth=_oauth(raw) if auth == "oauth" else None,
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),

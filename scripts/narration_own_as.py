@@ -21,7 +21,7 @@ import requests
 from rich.text import Text
 
 from . import second_as
-from .stack import LocalStack
+from .local_stack import LocalStack
 
 if TYPE_CHECKING:
     from .narration import Narrator

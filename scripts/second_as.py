@@ -23,8 +23,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,10 +32,12 @@ from typing import TYPE_CHECKING
 
 import requests
 
+from . import stack_health
 from .bootstrap import write_private
+from .process_groups import port_taken, terminate
 
 if TYPE_CHECKING:
-    from .stack import LocalStack
+    from .local_stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_OIDC = ROOT / "tests" / "support" / "node_oidc"
@@ -46,6 +46,10 @@ PORT = 9004
 SCOPE = "inventory:read inventory:write"
 SERVERS = ("inventory_service", "inventory_service.mcp")  # the two that read the trust file
 ENABLE = "make node-oidc"  # what installs it (Node.js 18+ and npm ci of the pinned lock)
+
+
+#: The node-oidc-provider this process started, per stack state dir.
+_started: dict[Path, subprocess.Popen] = {}
 
 
 def installed() -> bool:
@@ -68,7 +72,7 @@ class SecondAs:
     def start(self) -> None:
         if not installed():
             raise RuntimeError(f"node-oidc-provider is not installed: run `{ENABLE}`")
-        if _port_taken(self.port):
+        if port_taken(self.port):
             raise RuntimeError(f"port {self.port} is already in use (make down?)")
         secret = secrets.token_urlsafe(32)
         write_private(self.secret_file, secret)
@@ -91,6 +95,7 @@ class SecondAs:
             start_new_session=True,
         )
         (self.stack.state / "node-oidc.pid").write_text(str(proc.pid))
+        _started[self.stack.state] = proc
         deadline = time.monotonic() + 20
         while not self._ready():
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -180,51 +185,26 @@ class SecondAs:
 
 
 def stop(state: Path) -> None:
-    """Stop the node-oidc-provider recorded in ``state`` (SIGTERM, then SIGKILL), if any."""
+    """Stop the node-oidc-provider recorded in ``state``, if any (as the services are
+    stopped: SIGTERM, then SIGKILL to its process group; a reused pid is left alone)."""
     pid_file = state / "node-oidc.pid"
-    if not pid_file.exists():
-        return
-    pid = int(pid_file.read_text())
-    try:
-        if os.getpgid(pid) == pid:  # a group leader, as started here; else a reused pid
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and _alive(pid):
-                time.sleep(0.05)
-            if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    pid_file.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # our own child: reap it
-        return waited == 0
-    except ChildProcessError:  # not our child (make down): ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+    proc = _started.pop(state, None)  # our own child is reaped, not left a zombie
+    if pid_file.exists():
+        terminate(int(pid_file.read_text()), proc, state / "node-oidc-workers")
+        pid_file.unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> int:
-    from .stack import LocalStack
+    from .local_stack import LocalStack
 
     stack = LocalStack()
     command = argv[0] if argv else ""
     if command not in ("up", "order", "drop-old"):
         print("usage: python -m scripts.second_as up|order|drop-old", file=sys.stderr)
         return 2
-    if not stack.running():
-        print("No stack is running: run `make up` first.", file=sys.stderr)
+    problem = stack_health.refusal(stack.state, stack.urls)
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     second = SecondAs(stack)
     try:

@@ -56,5 +56,11 @@ CREATE TABLE IF NOT EXISTS throttle (
     expires_at REAL NOT NULL
 );
 """
+# The sweep of expired windows (every write) reads this index, not the table.
+THROTTLE_INDEX = """
+CREATE INDEX IF NOT EXISTS throttle_expiry ON throttle (expires_at);
+"""
 
-SCHEMA = CLIENTS + SPENT_ASSERTIONS + REVOKED_TOKENS + CLIENT_REVOCATIONS + THROTTLE
+SCHEMA = (
+    CLIENTS + SPENT_ASSERTIONS + REVOKED_TOKENS + CLIENT_REVOCATIONS + THROTTLE + THROTTLE_INDEX
+)

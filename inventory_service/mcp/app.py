@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +22,7 @@ from starlette.types import ASGIApp
 
 from service_kit.prometheus import exposition
 
+from ..api.readiness import database_write_error, not_ready_detail
 from ..api.stock import Stock
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
@@ -53,8 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         settings.token_policies,
         settings.issuers_file,
         lambda: McpSettings.load(config).token_policies,
+        data_dir=settings.data_dir,
     )
-    _add_routes(server, settings, stock, validator)
+    _add_routes(server, settings, stock, db.path, validator)
     sdk_app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
@@ -70,7 +74,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
 
 
 def _add_routes(
-    server: InventoryMcpServer, settings: McpSettings, stock: Stock, tokens: Trusted
+    server: InventoryMcpServer,
+    settings: McpSettings,
+    stock: Stock,
+    database: Path,
+    tokens: Trusted,
 ) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
@@ -85,8 +93,19 @@ def _add_routes(
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
+        """Readiness, as the REST API's: 503 problem+json while the database takes no writes."""
         stock.ping()
-        return JSONResponse({"status": "ok"})
+        error = await anyio.to_thread.run_sync(database_write_error, database)
+        if error:
+            body = {
+                "type": "about:blank",
+                "title": "Not ready",
+                "status": 503,
+                "detail": not_ready_detail(error),
+                "checks": {"database": error},
+            }
+            return JSONResponse(body, 503, media_type="application/problem+json")
+        return JSONResponse({"status": "ok", "checks": {"database": "writable"}})
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:

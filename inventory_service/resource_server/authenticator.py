@@ -12,8 +12,11 @@
 
 Answers follow RFC 6750 §3: 401 with ``WWW-Authenticate: Bearer resource_metadata=...``
 (RFC 9728 §5.1) and no error code when no credentials came; ``error="invalid_token"`` for a
-bad token; 403 ``error="insufficient_scope"`` with the scope needed. A refused API key gets
-problem+json saying why (the mode) and where the migration guide is. ``require.py`` hands
+bad token; 403 ``error="insufficient_scope"`` with the scope needed. A token that cannot be
+checked now (its key is unknown and the AS's JWKS cannot be fetched) is not judged bad: 503
+problem+json with ``Retry-After`` (RFC 9110 §10.2.3) and no ``invalid_token``, so a client
+keeps its token and retries. A refused API key gets problem+json saying why (the mode) and
+where the migration guide is. ``require.py`` hands
 every decision to the ``DecisionRecorder`` once.
 """
 
@@ -33,6 +36,7 @@ from .decision import UNKNOWN, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
+from .jwks import KeysUnavailable
 from .modes import AuthMode, Credential
 from .profiles import AdminVerification
 from .tokens import InvalidToken, TokenClaims
@@ -115,6 +119,8 @@ class Authenticator:
             raise Refused(
                 self._oauth_error(401, "invalid_token", str(exc)), UNKNOWN, TOKEN
             ) from None
+        except KeysUnavailable as exc:
+            raise Refused(keys_unavailable(exc), UNKNOWN, TOKEN) from None
         try:
             return self._authorize(token, claims, scope, admin)
         except Refused as refused:
@@ -198,3 +204,15 @@ def _read_from(claims: TokenClaims) -> str:
     """Where the scopes were read: an operator whose AS puts them in another claim sees
     which one this API looked at (``INVENTORY_SCOPE_CLAIMS`` changes it)."""
     return f" (scopes are read from the token's {', '.join(claims.scope_claims)} claim)"
+
+
+def keys_unavailable(exc: KeysUnavailable) -> Response:
+    """503, not 401: the token was not judged, so the client keeps it and comes back."""
+    response = problem(
+        503,
+        "Cannot check the token now",
+        f"{exc} The token was not judged; retry in {exc.retry_after} s with the same token.",
+        retry_after=exc.retry_after,
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response

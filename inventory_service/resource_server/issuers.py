@@ -39,19 +39,22 @@ TABLE_KEYS = frozenset(
 )  # fmt: skip
 
 
-def validator_for(policies: Sequence[TokenPolicy]) -> TokenValidator | TrustedIssuers:
-    """One issuer's validator as it is, or the router for several."""
+def validator_for(
+    policies: Sequence[TokenPolicy], data_dir: Path | None = None
+) -> TokenValidator | TrustedIssuers:
+    """One issuer's validator as it is, or the router for several; ``data_dir`` keeps each
+    issuer's last good JWKS (``saved_jwks.py``)."""
     if len(policies) == 1:
-        return TokenValidator(policy=policies[0])
-    return TrustedIssuers(policies=policies)
+        return TokenValidator(policy=policies[0], data_dir=data_dir)
+    return TrustedIssuers(policies=policies, data_dir=data_dir)
 
 
 class TrustedIssuers:
     """Validates a token with the policy of the issuer it names; same interface as one
     ``TokenValidator`` for the REST authenticator and the MCP gate."""
 
-    def __init__(self, *, policies: Sequence[TokenPolicy]) -> None:
-        self.validators = {p.issuer: TokenValidator(policy=p) for p in policies}
+    def __init__(self, *, policies: Sequence[TokenPolicy], data_dir: Path | None = None) -> None:
+        self.validators = {p.issuer: TokenValidator(policy=p, data_dir=data_dir) for p in policies}
         self.policies = tuple(policies)
 
     @property

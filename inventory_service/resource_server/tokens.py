@@ -12,6 +12,8 @@ RFC 9068 issuer validate. The keys come from ``jwks.py``. Another issuer's shape
 JWT or none, the client in ``azp``/``cid``, scopes in an array, a GUID audience) is the
 policy's profile (``profiles.py``); whatever the profile, a token carrying an ID token's
 claims is refused, and the client id is given its alias before anyone sees it.
+A key ``jwks.py`` cannot fetch while the AS is unreachable raises its
+``KeysUnavailable``, not ``InvalidToken``.
 
 Speed: a signature check costs more than a whole API-key request, so a token that passed
 every check is remembered, keyed by the SHA-256 of the token, until its ``exp``. Expiry and
@@ -32,6 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -39,6 +42,7 @@ import jwt
 from .jwks import JWKSCache
 from .policy import ACCESS_TOKEN_TYPES, TokenPolicy
 from .profiles import NONE, is_id_token, scopes_of
+from .saved_jwks import SavedJwks
 
 MAX_TOKEN_BYTES = 8192
 UNTRUSTED = "The token comes from an issuer this API does not trust."
@@ -62,7 +66,8 @@ class TokenClaims:
 class TokenValidator:
     """Validates access tokens for one policy (one issuer, one audience)."""
 
-    def __init__(self, *, policy: TokenPolicy) -> None:
+    def __init__(self, *, policy: TokenPolicy, data_dir: Path | None = None) -> None:
+        """``data_dir``: where the last good JWKS is saved for every worker and restart."""
         self.policy = policy
         self._cache: OrderedDict[bytes, TokenClaims] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -72,6 +77,7 @@ class TokenValidator:
             policy.jwks_max_age,
             self.clear_cache,
             jwks_uri=policy.jwks_uri,
+            saved=SavedJwks(data_dir, policy.issuer) if data_dir else None,
         )
 
     @property

@@ -31,26 +31,36 @@ Loader = Callable[[], Sequence[TokenPolicy]]
 
 
 def trusted_issuers(
-    policies: Sequence[TokenPolicy], issuers_file: str | None, load: Loader
+    policies: Sequence[TokenPolicy],
+    issuers_file: str | None,
+    load: Loader,
+    data_dir: Path | None = None,
 ) -> Trusted:
     """The validator for ``policies``; with an issuers file, one that follows its edits
-    (``load`` reads the settings again, as start-up does)."""
+    (``load`` reads the settings again, as start-up does). ``data_dir``: see ``validator_for``."""
     if not issuers_file:
-        return validator_for(policies)
-    return TrustFile(Path(issuers_file), policies, load)
+        return validator_for(policies, data_dir=data_dir)
+    return TrustFile(Path(issuers_file), policies, load, data_dir)
 
 
 class TrustFile:
     """Same interface as ``TokenValidator`` and ``TrustedIssuers``, over the file's
     current content."""
 
-    def __init__(self, path: Path, policies: Sequence[TokenPolicy], load: Loader) -> None:
+    def __init__(
+        self,
+        path: Path,
+        policies: Sequence[TokenPolicy],
+        load: Loader,
+        data_dir: Path | None = None,
+    ) -> None:
         self.path = path
         self._load = load
+        self._data_dir = data_dir
         self._lock = threading.Lock()
         self._identity = _identity(path)
         self._policies = tuple(policies)
-        self._validator = validator_for(self._policies)
+        self._validator = validator_for(self._policies, data_dir=data_dir)
         self._known = {p.issuer: p for p in self._policies}  # for policy_of after a drop
 
     @property
@@ -81,7 +91,7 @@ class TrustFile:
                 log.error("%s changed but is not valid; still trusting %s: %s",
                           self.path, ", ".join(p.issuer for p in self._policies), exc)  # fmt: skip
                 return
-            self._validator = _reusing(self._validator, policies)
+            self._validator = _reusing(self._validator, policies, self._data_dir)
             self._policies = policies
             self._known.update({p.issuer: p for p in policies})
             ISSUERS_FILE_RELOADS.labels(outcome="loaded").inc()
@@ -91,7 +101,9 @@ class TrustFile:
 
 
 def _reusing(
-    current: TokenValidator | TrustedIssuers, policies: Sequence[TokenPolicy]
+    current: TokenValidator | TrustedIssuers,
+    policies: Sequence[TokenPolicy],
+    data_dir: Path | None,
 ) -> TokenValidator | TrustedIssuers:
     """A validator for ``policies`` that keeps ``current``'s per-issuer validators (their
     JWKS and token caches) wherever the policy is the same."""
@@ -100,7 +112,7 @@ def _reusing(
         if isinstance(current, TrustedIssuers)
         else {current.policy.issuer: current}
     )
-    fresh = validator_for(policies)
+    fresh = validator_for(policies, data_dir=data_dir)
     if isinstance(fresh, TrustedIssuers):
         for issuer, validator in fresh.validators.items():
             if issuer in old and old[issuer].policy == validator.policy:
