@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_OIDC := tests/support/node_oidc
 NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 
-.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart reset order-oauth order-api-key down agent bench clean
+.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart reset order-oauth order-api-key own-as order-own-as down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ test-integration: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Integration tests
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
 	$(BIN)/pytest -q tests/e2e
 
-demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1 leaves it up, PROJECTOR=1 stops before each phase)
+demo: $(STAMP) ## The narrated migration, phases 0-6 (6 needs make node-oidc), on local processes (KEEP=1 leaves it up, PROJECTOR=1 stops before each phase)
 	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep) $(if $(PROJECTOR),--projector)
 
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
@@ -84,6 +84,12 @@ order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-cr
 
 order-api-key: $(STAMP) ## Redeploy only Order of the `make up` stack back on its API key
 	$(BIN)/python -m scripts.stack order-auth api_key
+
+own-as: $(STAMP) $(NODE_OIDC_STAMP) ## Phase 6 on the `make up` stack: node-oidc-provider on 9004, Inventory trusting both ASes
+	$(BIN)/python -m scripts.second_as up
+
+order-own-as: $(STAMP) ## Redeploy only Order of the `make up` stack on node-oidc-provider's tokens
+	$(BIN)/python -m scripts.second_as order
 
 down: ## Stop what `make up` started
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.stack down; fi

@@ -38,6 +38,7 @@ from .migration import routes as migration_routes
 from .migration.cutoff import Cutoff, parse_brownouts
 from .migration.evidence import EvidenceWatch
 from .migration.flusher import Flusher
+from .migration.issuer_usage import IssuerUsage
 from .migration.ledger import Ledger, ToolLedger
 from .migration.purge import Purge
 from .migration.usage import UsageRecorder
@@ -48,8 +49,8 @@ from .resource_server.api_keys import ApiKeys
 from .resource_server.authenticator import Authenticator
 from .resource_server.flags import AuthModes
 from .resource_server.introspection import Introspector
-from .resource_server.issuers import validator_for
 from .resource_server.require import deprecation_headers
+from .resource_server.trust_file import trusted_issuers
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
+    issuer_usage = IssuerUsage(db, flusher)
     api_keys = ApiKeys(db)
     cutoff = Cutoff(
         db,
@@ -80,15 +82,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tool_ledger=ToolLedger(db, flusher),  # written by the MCP server process, read here
         usage_detail=usage_detail,
         evidence=EvidenceWatch(db),  # since when the cockpit has watched the keys
+        issuer_usage=issuer_usage,
         cutoff=cutoff,
         purge=Purge(db, ledger),
         authenticator=Authenticator(
             settings=settings,
-            tokens=validator_for(settings.token_policies, data_dir=settings.data_dir),
+            tokens=trusted_issuers(
+                settings.token_policies,
+                settings.issuers_file,
+                lambda: Settings.load(config).token_policies,
+                data_dir=settings.data_dir,
+            ),
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),
-            recorder=UsageRecorder(ledger, usage_detail),
+            recorder=UsageRecorder(ledger, usage_detail, issuer_usage),
             cutoff=cutoff,
         ),
     )

@@ -37,6 +37,7 @@ class Settings:
     data_dir: Path
     token_policy: TokenPolicy  # the first trusted issuer's; audience = resource
     token_policies: tuple[TokenPolicy, ...] = ()  # every trusted issuer's, routed by iss
+    issuers_file: str | None = None  # followed while serving (resource_server/trust_file.py)
     host: str = "127.0.0.1"
     port: int = 9001
     workers: int = 2
@@ -82,6 +83,7 @@ class Settings:
             resource=resource,
             token_policy=policies[0],
             token_policies=policies,
+            issuers_file=str(raw.get("issuers_file") or "") or None,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
             host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),

@@ -20,3 +20,13 @@ MCP_CALLS = Counter(
     "MCP server decisions (inventory_service.mcp) by client, tool and outcome",
     ["client_id", "tool", "outcome"],
 )
+TOKEN_ISSUERS = Counter(
+    "inventory_token_requests",
+    "Bearer-token decisions by trusted issuer, client and outcome",
+    ["issuer", "client_id", "outcome"],
+)
+ISSUERS_FILE_RELOADS = Counter(
+    "inventory_issuers_file_reloads",
+    "INVENTORY_ISSUERS_FILE re-read after an edit, by outcome (loaded, failed: last good kept)",
+    ["outcome"],
+)

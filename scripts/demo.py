@@ -1,6 +1,6 @@
 """``make demo``: the narrated migration on local processes (``--docker``: on compose).
 
-Starts what it needs, tells phases 0-5, and stops everything it started — also on Ctrl-C
+Starts what it needs, tells phases 0-6 (6 when node-oidc-provider is installed), and stops everything it started — also on Ctrl-C
 or failure — unless ``--keep`` (``make demo KEEP=1``) leaves a successful run's services up
 for ``make down`` to stop. ``--projector`` (``make demo PROJECTOR=1``) stops before each
 phase (``projector.py``). Exits non-zero if any step misbehaves.
@@ -13,6 +13,7 @@ import time
 
 from rich.console import Console
 
+from . import second_as
 from .narration import DemoFailure, Narrator
 from .projector import pauser
 from .stack import LocalStack, StackError
@@ -31,6 +32,8 @@ def main(argv: list[str]) -> int:
     try:
         with console.status("Generating demo credentials and starting the services..."):
             runtime.bootstrap()
+            if isinstance(runtime, LocalStack) and second_as.installed():
+                second_as.SecondAs(runtime).prepare()  # phase 6 edits the trust file
             runtime.start()
         narrator = Narrator(runtime, console)
         if "--projector" in argv:

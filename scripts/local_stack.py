@@ -27,6 +27,7 @@ import requests
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
 from .process_groups import configured_workers, live_workers, port_taken, terminate
+from .second_as import stop as stop_second_as
 from .stack_env import service_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,8 +220,9 @@ class LocalStack:
         self.start_service("order_service", mode)
 
     def restart(self, package: str, extra_env: dict[str, str], order_auth: str = "api_key") -> None:
-        """Restart one service with ``extra_env`` on top of its usual settings."""
-        self.extra_env[package] = extra_env
+        """Restart one service with ``extra_env`` on top of its usual settings (and of what
+        earlier restarts added)."""
+        self.extra_env[package] = {**self.extra_env.get(package, {}), **extra_env}
         self.stop_service(package)
         self.start_service(package, order_auth)
 
@@ -241,6 +243,7 @@ class LocalStack:
         """Stop what this object started (never a stack another command started), all
         at once: each stop is mostly waiting for a graceful exit."""
         self.close_clis()
+        stop_second_as(self.state)  # phase 6's node-oidc-provider, if it was started
         started = [package for package in reversed(list(self.ports)) if package in self.procs]
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
@@ -249,5 +252,6 @@ class LocalStack:
         """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
         (each stop is mostly a graceful exit to wait for)."""
         packages = list(reversed(list(self.ports)))
+        stop_second_as(self.state)
         with ThreadPoolExecutor(len(packages)) as pool:
             list(pool.map(self.stop_service, packages))  # re-raises a failed stop here

@@ -144,6 +144,7 @@ class Narrator:
     def run(self) -> None:
         self.console.rule(f"[bold]API keys → OAuth 2.1 client credentials[/] ({self.rt.label})")
         from . import narration_cockpit as cockpit  # scan, audit, brownout, purge
+        from . import narration_own_as as own_as
 
         self.phase_0()
         self.phase_1()
@@ -153,6 +154,7 @@ class Narrator:
         self.lessons()
         cockpit.phase_4(self)
         McpChapter(self).run()  # phase 5: an agent on tokens only
+        own_as.phase_6(self)  # the move to the AS the team already runs
         self.finish()
 
     def phase_0(self) -> None:

@@ -27,7 +27,7 @@ from ..api.stock import Stock
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeys
-from ..resource_server.issuers import validator_for
+from ..resource_server.trust_file import Trusted, trusted_issuers
 from . import tools
 from .gate import Gate
 from .protocol import InventoryMcpServer
@@ -51,7 +51,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     server = InventoryMcpServer("inventory", instructions=INSTRUCTIONS)
     stock = Stock(db)
     tools.register(server, stock)
-    _add_routes(server, settings, stock, db.path)
+    # The REST API's policy; its audience is this MCP URL, never the REST API's.
+    validator = trusted_issuers(
+        settings.token_policies,
+        settings.issuers_file,
+        lambda: McpSettings.load(config).token_policies,
+        data_dir=settings.data_dir,
+    )
+    _add_routes(server, settings, stock, db.path, validator)
     sdk_app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
@@ -63,20 +70,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
             + [f"https://{h}" for h in settings.allowed_hosts],
         ),
     )
-    # The REST API's policy; its audience is this MCP URL, never the REST API's.
-    validator = validator_for(settings.token_policies, data_dir=settings.data_dir)
     return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
 
 
 def _add_routes(
-    server: InventoryMcpServer, settings: McpSettings, stock: Stock, database: Path
+    server: InventoryMcpServer,
+    settings: McpSettings,
+    stock: Stock,
+    database: Path,
+    tokens: Trusted,
 ) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
         body = {
             "resource": settings.resource,
-            "authorization_servers": [p.issuer for p in settings.token_policies],
+            "authorization_servers": tokens.issuers,  # the trust file as it is now
             "scopes_supported": sorted(set(tools.TOOL_SCOPES.values())),
             "bearer_methods_supported": ["header"],
         }

@@ -39,10 +39,10 @@ from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeyStore
 from ..resource_server.bearer import MalformedBearer, bearer_token, challenge, is_bearer
 from ..resource_server.decision import UNKNOWN, Principal, Refused
-from ..resource_server.issuers import TrustedIssuers
 from ..resource_server.jwks import KeysUnavailable
 from ..resource_server.modes import Credential
-from ..resource_server.tokens import InvalidToken, TokenValidator
+from ..resource_server.tokens import InvalidToken
+from ..resource_server.trust_file import Trusted
 from .settings import McpSettings
 
 BASE_SCOPE = "inventory:read"  # what discovery (initialize, tools/list) is challenged with
@@ -92,7 +92,7 @@ class Gate:
         self,
         app: ASGIApp,
         settings: McpSettings,
-        tokens: TokenValidator | TrustedIssuers,
+        tokens: Trusted,
         api_keys: ApiKeyStore,
         ledger: ToolLedger,
         tool_scopes: dict[str, str],
@@ -234,7 +234,7 @@ class Gate:
             f"OAuth 2.1. Get an access token with the client-credentials grant from "
             f"{settings.issuer} for resource {settings.resource} (discoverable from "
             f"{settings.resource_metadata_url}) and send it as Authorization: Bearer <token>.",
-            authorization_servers=[p.issuer for p in settings.token_policies],
+            authorization_servers=self.tokens.issuers,
             resource=settings.resource,
             resource_metadata=settings.resource_metadata_url,
         )

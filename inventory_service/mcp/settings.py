@@ -43,6 +43,7 @@ class McpSettings:
     data_dir: Path
     token_policy: TokenPolicy  # the REST API's rules; audience = this MCP URL
     token_policies: tuple[TokenPolicy, ...] = ()  # every trusted issuer's, routed by iss
+    issuers_file: str | None = None  # followed while serving (resource_server/trust_file.py)
     host: str = "127.0.0.1"
     port: int = 9003
     allowed_hosts: tuple[str, ...] = ()
@@ -94,6 +95,7 @@ class McpSettings:
             resource=resource,
             token_policy=policies[0],
             token_policies=policies,
+            issuers_file=str(raw.get("issuers_file") or "") or None,
             data_dir=Path(
                 raw.get("mcp_data_dir") or raw.get("data_dir") or ".data/inventory_service"
             ),

@@ -81,6 +81,19 @@ class _Counts:
             [(*key, count, seen) for key, (count, seen) in pending.items()],
         )
 
+    def _per_kind(self) -> list[dict]:
+        """One row per (client, <kind>): accepted and refused counts and when last seen."""
+        calls: dict[tuple[str, str], dict] = {}
+        for row in self._rows():
+            entry = calls.setdefault(
+                (row["client_id"], row[self.KIND]),
+                {"client_id": row["client_id"], self.KIND: row[self.KIND], "accepted": 0,
+                 "refused": 0, "last_seen": 0},
+            )  # fmt: skip
+            entry[row["outcome"]] = row["count"]
+            entry["last_seen"] = max(entry["last_seen"], row["last_seen"])
+        return list(calls.values())
+
     def _rows(self):
         self.flush()
         return self.db.connection().execute(
@@ -113,18 +126,4 @@ class ToolLedger(_Counts):
 
     def usage(self) -> list[dict]:
         """Per (client, tool): accepted and refused counts and when last seen."""
-        calls: dict[tuple[str, str], dict] = {}
-        for row in self._rows():
-            entry = calls.setdefault(
-                (row["client_id"], row["tool"]),
-                {
-                    "client_id": row["client_id"],
-                    "tool": row["tool"],
-                    "accepted": 0,
-                    "refused": 0,
-                    "last_seen": 0,
-                },
-            )
-            entry[row["outcome"]] = row["count"]
-            entry["last_seen"] = max(entry["last_seen"], row["last_seen"])
-        return list(calls.values())
+        return self._per_kind()

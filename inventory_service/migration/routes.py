@@ -34,6 +34,7 @@ def auth_usage():
         "global_mode": current_app.extensions["auth_modes"].global_mode(),
         "clients": _usage_rows(),
         "mcp_tools": current_app.extensions["tool_ledger"].usage(),
+        "issuers": current_app.extensions["issuer_usage"].usage(),
     }
 
 
@@ -51,6 +52,7 @@ def _render_dashboard() -> str:
         chart=migration_chart(data["series"]),
         mcp_rows=_per_agent(current_app.extensions["tool_ledger"].usage()),
         span=span,
+        issuer_rows=current_app.extensions["issuer_usage"].usage(),  # token calls per AS
         **data,
     )
 

@@ -5,7 +5,8 @@
 ``inventory_service.mcp``, read by the cockpit). ``auth_usage_detail`` /
 ``auth_usage_minutes`` / ``auth_last_decision`` / ``auth_refusals`` hold what right-sizing
 scopes and the dashboard need, ``evidence_watch`` since when it has watched;
-``api_key_sunset_extensions`` and ``api_key_purges`` record operator actions.
+``api_key_sunset_extensions`` and ``api_key_purges`` record operator actions;
+``token_issuer_usage`` counts token decisions per trusted issuer (``issuer_usage.py``).
 """
 
 from __future__ import annotations
@@ -73,5 +74,13 @@ CREATE TABLE IF NOT EXISTS api_key_purges (
     clients    TEXT NOT NULL,     -- JSON list of the clients whose keys went
     forced     INTEGER NOT NULL,
     blockers   TEXT NOT NULL      -- JSON: who was still on keys when --force was used
+);
+CREATE TABLE IF NOT EXISTS token_issuer_usage (
+    client_id TEXT NOT NULL,
+    issuer    TEXT NOT NULL,           -- the token's iss, one of the trusted issuers
+    outcome   TEXT NOT NULL,           -- accepted | refused
+    count     INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (client_id, issuer, outcome)
 );
 """

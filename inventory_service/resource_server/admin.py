@@ -73,10 +73,11 @@ def set_client_auth_mode(client_id: str):
 @metadata.get("/.well-known/oauth-protected-resource")
 def resource_metadata():
     """RFC 9728 §2: tells an MCP-style client which AS to ask and what to ask for."""
-    settings = current_app.extensions["authenticator"].settings
+    authenticator = current_app.extensions["authenticator"]
+    settings = authenticator.settings
     response = jsonify(
         resource=settings.resource,
-        authorization_servers=settings.issuers,
+        authorization_servers=authenticator.tokens.issuers,  # the trust file as it is now
         scopes_supported=SCOPES,
         bearer_methods_supported=["header"],
         resource_documentation=settings.migration_docs_url,

@@ -36,11 +36,11 @@ from .decision import UNKNOWN, Cause, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
-from .issuers import TrustedIssuers
 from .jwks import KeysUnavailable
 from .modes import AuthMode, Credential
 from .profiles import AdminVerification
-from .tokens import InvalidToken, TokenClaims, TokenValidator
+from .tokens import InvalidToken, TokenClaims
+from .trust_file import Trusted
 
 TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 
@@ -48,7 +48,7 @@ TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 @dataclass
 class Authenticator:
     settings: Settings
-    tokens: TokenValidator | TrustedIssuers
+    tokens: Trusted
     api_keys: ApiKeyStore
     modes: AuthModeStore
     introspector: Introspector
@@ -130,6 +130,13 @@ class Authenticator:
             ) from None
         except KeysUnavailable as exc:
             raise Refused(keys_unavailable(exc), UNKNOWN, TOKEN) from None
+        try:
+            return self._authorize(token, claims, scope, admin)
+        except Refused as refused:
+            refused.issuer = claims.claims["iss"]  # counted per issuer, like the accepted
+            raise
+
+    def _authorize(self, token: str, claims: TokenClaims, scope: str, admin: bool) -> Principal:
         client_id = claims.client_id
         if self.introspector.required(claims.scopes):
             self._confirm_admin(token, claims)
@@ -147,7 +154,7 @@ class Authenticator:
             description = f"This call needs the {scope} scope{_read_from(claims)}."
             response = self._oauth_error(403, "insufficient_scope", description, scope)
             raise Refused(response, client_id, TOKEN, Cause.SCOPE, claims.scopes)
-        return Principal(client_id, TOKEN, claims.scopes)
+        return Principal(client_id, TOKEN, claims.scopes, issuer=claims.claims["iss"])
 
     def _confirm_admin(self, token: str, claims: TokenClaims) -> None:
         """An admin token must still be active at the AS (RFC 7662, fail closed) or, where

@@ -25,6 +25,7 @@ class Principal:
     credential: Credential
     scopes: frozenset[str]
     key_id: str = ""  # the API key's id; "" for tokens
+    issuer: str = ""  # the token's trusted issuer; "" for API keys
 
 
 class Cause(StrEnum):
@@ -38,7 +39,8 @@ class Cause(StrEnum):
 class Refused(Exception):
     """Refused with ``response``; ``client_id`` and ``credential`` are whom it is counted on
     (``credential`` is None when the request carried no credential at all); ``cause`` is
-    why, and ``scopes`` what the credential held when that is known."""
+    why, and ``scopes`` what the credential held when that is known; ``issuer`` is the
+    token's trusted issuer once its signature held, else ""."""
 
     def __init__(
         self,
@@ -47,6 +49,7 @@ class Refused(Exception):
         credential: Credential | None = None,
         cause: Cause = Cause.VALIDATION,
         scopes: frozenset[str] = frozenset(),
+        issuer: str = "",
     ) -> None:
         super().__init__(getattr(response, "status_code", None))
         self.response = response
@@ -54,6 +57,7 @@ class Refused(Exception):
         self.credential = credential
         self.cause = cause
         self.scopes = scopes
+        self.issuer = issuer
 
 
 @dataclass(frozen=True)

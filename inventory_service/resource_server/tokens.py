@@ -80,6 +80,10 @@ class TokenValidator:
             saved=SavedJwks(data_dir, policy.issuer) if data_dir else None,
         )
 
+    @property
+    def issuers(self) -> list[str]:
+        return [self.policy.issuer]
+
     def policy_of(self, claims: TokenClaims) -> TokenPolicy:
         """The policy that accepted ``claims`` (one here; ``TrustedIssuers`` has several)."""
         return self.policy
