@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
@@ -44,6 +45,9 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     log_level: str = "INFO"
+    database: DatabaseSettings = field(
+        default_factory=DatabaseSettings
+    )  # INVENTORY_DATABASE_URL: several replicas
 
     @property
     def resource_metadata_url(self) -> str:
@@ -77,6 +81,7 @@ class Settings:
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            database=DatabaseSettings.load(raw),
         )
 
 

@@ -38,10 +38,6 @@ CREATE TABLE IF NOT EXISTS change_counters (
 Unavailable = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
-def is_postgres_url(url: str | None) -> bool:
-    return bool(url) and url.split("://", 1)[0] in ("postgresql", "postgres")
-
-
 class PostgresDatabase:
     """A database named by a URL, with a schema; safe to construct in several replicas at once."""
 

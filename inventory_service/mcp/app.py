@@ -20,11 +20,11 @@ from starlette.types import ASGIApp
 
 from service_kit.prometheus import exposition
 
-from ..api.stock import Stock
+from ..api.stock import StockStore
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
-from ..resource_server.api_keys import ApiKeys
 from ..resource_server.tokens import TokenValidator
+from ..stores import open_stores
 from . import tools
 from .gate import Gate
 from .protocol import InventoryMcpServer
@@ -46,7 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     db = Database(settings.data_dir / DB_FILE)
     server = InventoryMcpServer("inventory", instructions=INSTRUCTIONS)
-    stock = Stock(db)
+    shared = open_stores(settings.database, db)
+    stock = shared.stock
     tools.register(server, stock)
     _add_routes(server, settings, stock)
     sdk_app = server.streamable_http_app(
@@ -62,10 +63,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     )
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
     validator = TokenValidator(policy=settings.token_policy)
-    return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
+    return Gate(sdk_app, settings, validator, shared.api_keys, ToolLedger(db), tools.TOOL_SCOPES)
 
 
-def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: Stock) -> None:
+def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: StockStore) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""

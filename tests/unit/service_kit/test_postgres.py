@@ -6,18 +6,34 @@ import threading
 
 import pytest
 
-from service_kit.postgres import PostgresDatabase, is_postgres_url
+from service_kit.database_settings import DatabaseSettings
+from service_kit.postgres import PostgresDatabase
+from service_kit.settings import ConfigError, Environment
 from service_kit.versioned import VersionedSnapshot
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
 
 
-def test_only_postgresql_urls_choose_postgres():
-    assert is_postgres_url("postgresql://u@h/db")
-    assert is_postgres_url("postgres://u@h/db")
-    assert not is_postgres_url(None)
-    assert not is_postgres_url("")
-    assert not is_postgres_url("sqlite:///x.db")
+@pytest.mark.parametrize("url", ["postgresql://u@h/db", "postgres://u:p@h:5433/db"])
+def test_a_postgresql_url_chooses_postgres(url):
+    settings = DatabaseSettings.load(Environment("X_", {"database_url": url}))
+    assert settings.postgres
+    assert "u:p" not in repr(settings)
+
+
+def test_no_url_keeps_sqlite():
+    assert not DatabaseSettings.load(Environment("X_", {"database_url": ""})).postgres
+
+
+@pytest.mark.parametrize("url", ["sqlite:///x.db", "mysql://h/db", "localhost"])
+def test_any_other_url_is_refused_at_start_naming_the_variable(url):
+    with pytest.raises(ConfigError, match="X_DATABASE_URL must be a postgresql:// URL"):
+        DatabaseSettings.load(Environment("X_", {"database_url": url}))
+
+
+def test_the_pool_size_is_bounded():
+    with pytest.raises(ConfigError, match="X_DATABASE_POOL_SIZE must be between 1 and 64"):
+        DatabaseSettings.load(Environment("X_", {"database_pool_size": "0"}))
 
 
 def test_replicas_starting_at_once_all_find_one_schema(postgres_url):
