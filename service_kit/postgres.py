@@ -34,8 +34,18 @@ CREATE TABLE IF NOT EXISTS change_counters (
 );
 """
 
-# The errors that mean "the database is not there right now", as opposed to a bug.
+# The errors that mean "the database is not there right now", as opposed to a bug
+# (``psycopg_pool.PoolTimeout`` is an ``OperationalError``).
 Unavailable = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def _still_connected(conn: psycopg.Connection) -> None:
+    """The pool's check on checkout, without a round trip: read whatever the server sent
+    while the connection sat idle. A server that restarted has hung up, so the read fails
+    and the pool opens a fresh connection instead of failing the request."""
+    conn.pgconn.consume_input()
+    if conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+        raise psycopg.OperationalError("the server closed the connection")
 
 
 class PostgresDatabase:
@@ -70,8 +80,10 @@ class PostgresDatabase:
                         min_size=1,
                         max_size=self.pool_size,
                         kwargs={"row_factory": dict_row, "connect_timeout": 5},
-                        timeout=10,
+                        timeout=2,  # how long a request waits for a connection: fail fast
+                        reconnect_timeout=0,  # never give up reconnecting
                         open=True,
+                        check=_still_connected,
                     )
                     self._pool_pid = os.getpid()
         return self._pool
