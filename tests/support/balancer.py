@@ -10,15 +10,26 @@ import threading
 
 
 class RoundRobinBalancer:
-    """Listens on a free local port; ``url`` is what clients call."""
+    """Listens on a free local port; ``url`` is what clients call. Backends may be set after
+    the port is known (``backends``), for services whose issuer URL must name the balancer."""
 
-    def __init__(self, backends: list[tuple[str, int]]) -> None:
-        self._next = itertools.cycle(backends)
+    def __init__(self, backends: list[tuple[str, int]] | None = None) -> None:
         self._lock = threading.Lock()
+        self.backends = backends or []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._open = True
         threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def backends(self) -> list[tuple[str, int]]:
+        return self._backends
+
+    @backends.setter
+    def backends(self, backends: list[tuple[str, int]]) -> None:
+        with self._lock:
+            self._backends = list(backends)
+            self._next = itertools.cycle(self._backends)
 
     @property
     def url(self) -> str:
