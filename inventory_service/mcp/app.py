@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
+from service_kit import database_errors
+from service_kit.postgres import Unavailable
 from service_kit.prometheus import exposition
 
 from ..api.stock import StockStore
@@ -80,7 +82,11 @@ def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: StockS
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
-        stock.ping()
+        try:
+            stock.ping()
+        except Unavailable:
+            body = {"status": "unavailable", "detail": database_errors.DETAIL}
+            return JSONResponse(body, 503)
         return JSONResponse({"status": "ok"})
 
     @server.custom_route("/metrics", methods=["GET"])
