@@ -79,7 +79,9 @@ class PostgresDatabase:
                         self.url,
                         min_size=1,
                         max_size=self.pool_size,
-                        kwargs={"row_factory": dict_row, "connect_timeout": 5},
+                        # Autocommit: a read is one round trip; ``transaction()`` still wraps
+                        # writes in BEGIN … COMMIT.
+                        kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
                         timeout=2,  # how long a request waits for a connection: fail fast
                         reconnect_timeout=0,  # never give up reconnecting
                         open=True,
@@ -94,6 +96,12 @@ class PostgresDatabase:
         with self.pool().connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def read(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection for single-statement reads, each its own snapshot."""
+        with self.pool().connection() as conn:
+            yield conn
+
     def bump(self, conn: psycopg.Connection) -> None:
         """Mark a change to snapshotted rows, inside the transaction that makes it."""
         conn.execute(
@@ -103,7 +111,7 @@ class PostgresDatabase:
     def data_version(self) -> int:
         """The change counter: differs from an earlier answer once any replica has committed
         a ``bump``ed change since."""
-        with self.pool().connection() as conn:
+        with self.read() as conn:
             row = conn.execute(
                 "SELECT version FROM change_counters WHERE name = %s", (self.counter,)
             ).fetchone()
@@ -111,7 +119,7 @@ class PostgresDatabase:
 
     def ping(self) -> None:
         """Raises one of ``Unavailable`` when the database cannot be reached."""
-        with self.pool().connection() as conn:
+        with self.read() as conn:
             conn.execute("SELECT 1")
 
     def close(self) -> None:

@@ -56,14 +56,14 @@ class PostgresStore:
         return self._clients.get(client_id)
 
     def _read_client(self, client_id: str) -> ClientRecord | None:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 "SELECT * FROM clients WHERE client_id = %s", (client_id,)
             ).fetchone()
         return _client(row) if row else None
 
     def list_clients(self) -> list[ClientRecord]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             rows = conn.execute("SELECT * FROM clients ORDER BY client_id").fetchall()
         return [_client(row) for row in rows]
 
@@ -115,7 +115,7 @@ class PostgresStore:
         return True
 
     def token_withdrawn(self, client_id: str, jti: str, iat: int) -> bool:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 "SELECT c.disabled, r.revoked_before, "
                 "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) AS jti_revoked "

@@ -26,7 +26,7 @@ class PostgresFailureBudget:
         self.amount, self.window = item.amount, item.get_expiry()
 
     def _count(self, key: str) -> tuple[int, float]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 "SELECT count, window_end FROM failure_windows WHERE key = %s AND window_end > %s",
                 (key, time.time()),

@@ -106,7 +106,7 @@ class PostgresKeyStore(PemKeyStore):
         self._infos, self._keys = self._snapshot.get()
 
     def _load(self) -> tuple[list[KeyInfo], dict[str, ECKey | RSAKey]]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT * FROM signing_keys ORDER BY created_at, retired_at IS NULL, retired_at"
             ).fetchall()

@@ -42,11 +42,11 @@ class PostgresStock:
         self.db.ping()
 
     def all(self) -> list[dict]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             return conn.execute("SELECT sku, name, quantity FROM stock ORDER BY sku").fetchall()
 
     def get(self, sku: str) -> dict:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 "SELECT sku, name, quantity FROM stock WHERE sku = %s", (sku,)
             ).fetchone()

@@ -35,7 +35,7 @@ class PostgresApiKeys:
         key_id = key_id_of(key)
         row = None
         if key_id is not None:
-            with self.db.transaction() as conn:
+            with self.db.read() as conn:
                 row = conn.execute(
                     "SELECT key_hash, client_id, scopes FROM api_keys"
                     " WHERE key_id = %s AND revoked = 0",
@@ -49,7 +49,7 @@ class PostgresApiKeys:
         return cur.rowcount == 1
 
     def list(self) -> list[dict]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             return conn.execute(
                 "SELECT key_id, client_id, scopes, created_at, revoked"
                 " FROM api_keys ORDER BY created_at"

@@ -32,7 +32,7 @@ class PostgresAuthModes(AuthModes):
         self._modes = VersionedSnapshot(db, self._read)
 
     def _read(self) -> dict[str, tuple[AuthMode, int]]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             rows = conn.execute("SELECT * FROM auth_modes").fetchall()
         return {r["subject"]: (AuthMode(r["mode"]), r["updated_at"]) for r in rows}
 
