@@ -8,10 +8,11 @@ private key) switches client authentication to ``private_key_jwt``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
 PREFIX = "ORDER_"
@@ -50,6 +51,8 @@ class Settings:
     intent_lease: int = 20
     reconcile_grace: int = 30
     reconcile_interval: int = 10
+    # ORDER_DATABASE_URL: orders and intents shared by several replicas (stores.py)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
 
     def __repr__(self) -> str:
         return f"Settings(auth={self.auth!r}, inventory_url={self.inventory_url!r})"
@@ -77,6 +80,7 @@ class Settings:
             threads=raw.whole_number("threads", cls.threads, 1, 64),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             intent_lease=raw.whole_number("intent_lease", cls.intent_lease, 1, 3600),
+            database=DatabaseSettings.load(raw),
             reconcile_grace=raw.whole_number("reconcile_grace", cls.reconcile_grace, 0, 86400),
             reconcile_interval=raw.whole_number(
                 "reconcile_interval", cls.reconcile_interval, 0, 3600
