@@ -6,8 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_OIDC := tests/support/node_oidc
+NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 
-.PHONY: help install node-tools lock lint format test test-unit test-integration test-e2e demo demo-docker up order-oauth order-api-key down agent bench clean
+.PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart order-oauth order-api-key down agent bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +34,12 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 
 node-tools: $(NODE_STAMP) ## Node 22, MCP conformance suite, TypeScript SDKs and Inspector for the tests (npm ci)
 
+$(NODE_OIDC_STAMP): $(NODE_OIDC)/package.json $(NODE_OIDC)/package-lock.json
+	@bash scripts/install_node_oidc.sh $(NODE_OIDC)
+	@touch $(NODE_OIDC_STAMP)
+
+node-oidc: $(NODE_OIDC_STAMP) ## node-oidc-provider (pinned) for the tests' second AS (Node 18+; Debian's if missing)
+
 lock: ## Re-pin requirements*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml -q --no-header --python-version 3.11 -o requirements.lock
 	uv pip compile pyproject.toml -q --no-header --python-version 3.11 --extra dev -o requirements-dev.lock
@@ -44,26 +52,29 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) $(NODE_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
+test: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
 	$(BIN)/pytest -q
 
 test-unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest -q tests/unit
 
-test-integration: $(STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn processes
+test-integration: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn processes
 	$(BIN)/pytest -q tests/integration
 
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
 	$(BIN)/pytest -q tests/e2e
 
-demo: $(STAMP) ## The narrated migration, phases 0-3, on local processes (KEEP=1 leaves it up)
+demo: $(STAMP) ## The narrated migration, phases 0-5, on local processes (KEEP=1 leaves it up)
 	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep)
 
 demo-docker: $(STAMP) ## The same narration against the docker compose stack
 	$(BIN)/python -m scripts.demo --docker
 
-up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP)
-	$(BIN)/python -m scripts.stack up
+up: $(STAMP) ## Start the services in the background (ports 9000-9003, 9003 = MCP); KEEP_DATA=1 keeps .demo
+	$(BIN)/python -m scripts.stack up $(if $(KEEP_DATA),--keep-data)
+
+restart: $(STAMP) ## Restart the `make up` stack on its data (flags, keys, stock, orders, Order's auth kept)
+	$(BIN)/python -m scripts.stack restart
 
 order-oauth: $(STAMP) ## Redeploy only Order of the `make up` stack on client-credentials tokens
 	$(BIN)/python -m scripts.stack order-auth oauth
@@ -81,4 +92,4 @@ bench: $(STAMP) ## Performance figures as ratios measured in one run (.bench/res
 	$(BIN)/python -m scripts.bench
 
 clean: down ## Remove venv, data and generated credentials
-	rm -rf $(VENV) .data .demo .bench .env $(NODE_DIR)/node_modules
+	rm -rf $(VENV) .data .demo .bench .env $(NODE_DIR)/node_modules $(NODE_OIDC)/node_modules

@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask, g, request
@@ -25,6 +26,7 @@ from . import errors
 from .api import cli as api_cli
 from .api import releases as api_releases
 from .api import routes as api_routes
+from .api.readiness import database_write_error
 from .api.security_headers import secure_html
 from .config import Settings
 from .db import DB_FILE, Database
@@ -40,8 +42,8 @@ from .resource_server import admin as resource_server_admin
 from .resource_server import cli as resource_server_cli
 from .resource_server.authenticator import Authenticator
 from .resource_server.introspection import Introspector
+from .resource_server.issuers import validator_for
 from .resource_server.require import deprecation_headers
-from .resource_server.tokens import TokenValidator
 from .stores import open_stores
 
 
@@ -54,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(settings.data_dir / DB_FILE)
     shared = open_stores(settings.database, db, settings.auth_mode)
     modes = shared.modes
-    flusher = Flusher(db)  # the one writer of this process's usage counts
+    flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
     api_keys = shared.api_keys
@@ -66,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions.update(
         stock=shared.stock,
+        write_check=partial(database_write_error, db.path),  # /healthz readiness
         api_keys=api_keys,
         auth_modes=modes,
         ledger=ledger,
@@ -75,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         purge=Purge(db, ledger),
         authenticator=Authenticator(
             settings=settings,
-            tokens=TokenValidator(policy=settings.token_policy),
+            tokens=validator_for(settings.token_policies, data_dir=settings.data_dir),
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),

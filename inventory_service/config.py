@@ -3,6 +3,9 @@
 ``INVENTORY_CLIENT_ID`` with ``INVENTORY_CLIENT_SECRET`` (or ``..._FILE``) is Inventory's own
 client at the AS, used only for RFC 7662 introspection of admin tokens. The secret file is
 read when first needed, so compose can start Inventory before its bootstrap writes the file.
+
+The trusted authorization servers are ``INVENTORY_ISSUER``, or every ``[[issuer]]`` of
+``INVENTORY_ISSUERS_FILE`` (``resource_server/issuers.py``), each with its token profile.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
+from .resource_server.issuers import load_policies
 from .resource_server.modes import AUTH_MODES, AuthMode
 from .resource_server.policy import TokenPolicy
 
@@ -30,7 +34,8 @@ class Settings:
     issuer: str
     resource: str
     data_dir: Path
-    token_policy: TokenPolicy  # issuer, audience = resource, leeway, JWKS and cache limits
+    token_policy: TokenPolicy  # the first trusted issuer's; audience = resource
+    token_policies: tuple[TokenPolicy, ...] = ()  # every trusted issuer's, routed by iss
     host: str = "127.0.0.1"
     port: int = 9001
     workers: int = 2
@@ -45,9 +50,14 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     log_level: str = "INFO"
-    database: DatabaseSettings = field(
-        default_factory=DatabaseSettings
-    )  # INVENTORY_DATABASE_URL: several replicas
+    usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
+    # INVENTORY_DATABASE_URL: the state shared by several replicas (stores.py)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+
+    @property
+    def issuers(self) -> list[str]:
+        """Every trusted issuer, as RFC 9728 ``authorization_servers`` lists them."""
+        return [p.issuer for p in self.token_policies or (self.token_policy,)]
 
     @property
     def resource_metadata_url(self) -> str:
@@ -59,11 +69,13 @@ class Settings:
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
         raw = Environment(PREFIX, overrides)
-        issuer, resource = raw.http_url("issuer"), raw.http_url("resource")
+        resource = raw.http_url("resource")
+        policies = load_policies(raw, audience=resource)
         return cls(
-            issuer=issuer,
+            issuer=policies[0].issuer,
             resource=resource,
-            token_policy=TokenPolicy.load(raw, issuer=issuer, audience=resource),
+            token_policy=policies[0],
+            token_policies=policies,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
             host=str(raw.get("host", cls.host)),
             port=raw.whole_number("port", cls.port, 1, 65535),
@@ -81,6 +93,9 @@ class Settings:
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
+            usage_flush_interval=raw.whole_number(
+                "usage_flush_interval", cls.usage_flush_interval, 1, 3600
+            ),
             database=DatabaseSettings.load(raw),
         )
 

@@ -3,6 +3,11 @@
 ``ORDER_AUTH`` picks the outbound credential. For ``oauth`` the secret may come from
 ``ORDER_CLIENT_SECRET_FILE`` (Docker secrets style), and ``ORDER_CLIENT_KEY_FILE`` (a PEM
 private key) switches client authentication to ``private_key_jwt``.
+
+Other authorization servers need more knobs (docs/providers.md): ``ORDER_TOKEN_ENDPOINT``
+instead of discovery, ``ORDER_AUDIENCE`` (Auth0, Hydra), an empty ``ORDER_RESOURCE`` to send
+no RFC 8707 ``resource`` (Entra ID, Cognito), ``ORDER_CLIENT_AUTH_METHOD``,
+``ORDER_CLIENT_ASSERTION_AUDIENCE`` and ``ORDER_CLIENT_CERT_FILE`` (see ``client_auth.py``).
 """
 
 from __future__ import annotations
@@ -15,19 +20,40 @@ from typing import Any
 from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
+from .client_auth import (
+    AssertionAudience,
+    ClientAuthMethod,
+    certificate_matches_key,
+    certificate_thumbprint,
+)
+
 PREFIX = "ORDER_"
 
 
 @dataclass(frozen=True)
 class OAuthSettings:
-    issuer: str
+    issuer: str | None  # None only with ``token_endpoint`` set
     client_id: str
-    resource: str
+    resource: str | None  # None: send no ``resource`` parameter
     scope: str
     client_secret: str | None = None
     client_key_pem: bytes | None = None
     client_key_id: str | None = None
     refresh_margin: int = 60
+    token_endpoint: str | None = None  # else discovered from ``issuer``
+    audience: str | None = None  # sent as ``audience`` (Auth0, Hydra)
+    auth_method: ClientAuthMethod | None = None  # None: private_key_jwt with a key, else basic
+    assertion_audience: AssertionAudience = AssertionAudience.TOKEN_ENDPOINT
+    client_cert_thumbprint: str | None = None  # ``x5t#S256`` of ORDER_CLIENT_CERT_FILE
+
+    def __post_init__(self) -> None:
+        if self.auth_method is None:
+            method = (
+                ClientAuthMethod.PRIVATE_KEY_JWT
+                if self.client_key_pem
+                else ClientAuthMethod.CLIENT_SECRET_BASIC
+            )
+            object.__setattr__(self, "auth_method", method)
 
     def __repr__(self) -> str:  # never print the secret or key
         return f"OAuthSettings(issuer={self.issuer!r}, client_id={self.client_id!r})"
@@ -94,25 +120,92 @@ def _oauth(raw: Environment) -> OAuthSettings:
         raise ConfigError(f"{PREFIX}CLIENT_ID is required when {PREFIX}AUTH=oauth")
     key_file = raw.get("client_key_file")
     key_pem = _read(f"{PREFIX}CLIENT_KEY_FILE", key_file).encode() if key_file else None
-    secret = None if key_pem else _secret(raw, "client_secret")
-    if not key_pem and not secret:
-        raise ConfigError(
-            f"{PREFIX}CLIENT_SECRET, {PREFIX}CLIENT_SECRET_FILE or {PREFIX}CLIENT_KEY_FILE "
-            f"is required when {PREFIX}AUTH=oauth"
-        )
+    default = "private_key_jwt" if key_pem else "client_secret_basic"
+    method = ClientAuthMethod(raw.choice("client_auth_method", default, tuple(ClientAuthMethod)))
+    secret = None
+    if method is ClientAuthMethod.PRIVATE_KEY_JWT:
+        if not key_pem:
+            raise ConfigError(
+                f"{PREFIX}CLIENT_KEY_FILE is required when "
+                f"{PREFIX}CLIENT_AUTH_METHOD=private_key_jwt"
+            )
+    else:
+        if key_pem:
+            raise ConfigError(
+                f"{PREFIX}CLIENT_KEY_FILE is set but {PREFIX}CLIENT_AUTH_METHOD={method}; "
+                "unset one of them"
+            )
+        secret = _secret(raw, "client_secret")
+        if not secret:
+            raise ConfigError(
+                f"{PREFIX}CLIENT_SECRET, {PREFIX}CLIENT_SECRET_FILE or {PREFIX}CLIENT_KEY_FILE "
+                f"is required when {PREFIX}AUTH=oauth"
+            )
     scope = str(raw.get("scope") or "")
     if not scope.split():
         raise ConfigError(f"{PREFIX}SCOPE is required when {PREFIX}AUTH=oauth (least privilege)")
+    token_endpoint = raw.http_url("token_endpoint") if raw.get("token_endpoint") else None
+    issuer = raw.http_url("issuer") if raw.get("issuer") or not token_endpoint else None
+    assertion_audience = AssertionAudience(
+        raw.choice("client_assertion_audience", "token_endpoint", tuple(AssertionAudience))
+    )
+    if assertion_audience is AssertionAudience.ISSUER and not issuer:
+        raise ConfigError(
+            f"{PREFIX}ISSUER is required when {PREFIX}CLIENT_ASSERTION_AUDIENCE=issuer"
+        )
+    audience = str(raw.get("audience") or "").strip() or None
     return OAuthSettings(
-        issuer=raw.http_url("issuer"),
+        issuer=issuer,
         client_id=str(client_id),
-        resource=raw.http_url("resource"),
+        resource=_resource(raw),
         scope=" ".join(scope.split()),
         client_secret=secret,
         client_key_pem=key_pem,
         client_key_id=raw.get("client_key_id") or None,
         refresh_margin=raw.whole_number("token_refresh_margin", 60, 0, 3600),
+        token_endpoint=token_endpoint,
+        audience=audience,
+        auth_method=method,
+        assertion_audience=assertion_audience,
+        client_cert_thumbprint=_certificate(raw, key_pem, method),
     )
+
+
+def _resource(raw: Environment) -> str | None:
+    """``ORDER_RESOURCE``: required, but set and empty means "send no ``resource``" for an AS
+    that refuses RFC 8707 or binds the audience another way (Entra ID, Cognito)."""
+    if "resource" in raw and not str(raw["resource"]).strip():
+        return None
+    if "resource" not in raw:
+        raise ConfigError(
+            f"{PREFIX}RESOURCE is required when {PREFIX}AUTH=oauth, e.g. http://localhost:9001 "
+            "(set it empty to send no resource parameter)"
+        )
+    return raw.http_url("resource")
+
+
+def _certificate(raw: Environment, key_pem: bytes | None, method: ClientAuthMethod) -> str | None:
+    """``x5t#S256`` of ``ORDER_CLIENT_CERT_FILE``, checked against the private key."""
+    path = raw.get("client_cert_file")
+    if not path:
+        return None
+    variable = f"{PREFIX}CLIENT_CERT_FILE"
+    if method is not ClientAuthMethod.PRIVATE_KEY_JWT or not key_pem:
+        raise ConfigError(f"{variable} needs private_key_jwt and {PREFIX}CLIENT_KEY_FILE")
+    pem = _read(variable, path).encode()
+    try:
+        thumbprint = certificate_thumbprint(pem)
+    except ValueError:
+        raise ConfigError(f"{variable} must hold a PEM X.509 certificate") from None
+    try:
+        matches = certificate_matches_key(pem, key_pem)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"{PREFIX}CLIENT_KEY_FILE must hold an unencrypted PEM private key"
+        ) from None
+    if not matches:
+        raise ConfigError(f"{variable} is not the certificate of {PREFIX}CLIENT_KEY_FILE's key")
+    return thumbprint
 
 
 def _secret(raw: Environment, name: str) -> str | None:

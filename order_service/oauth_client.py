@@ -1,11 +1,12 @@
 """Fetching client-credentials tokens with Authlib's requests client.
 
-Endpoints come from the issuer's RFC 8414 metadata (its ``issuer`` must match exactly).
-Client authentication is ``client_secret_basic``, or ``private_key_jwt`` (RFC 7523) when a
-private key is configured. Each fetch passes ``grant_type="client_credentials"`` explicitly:
-Authlib's session would otherwise guess the grant from the parameters, and only re-fetches
-client-credentials tokens itself when told the grant type. Caching is ``token_cache.py``'s
-job, not the session's.
+The token endpoint is ``ORDER_TOKEN_ENDPOINT``, else found through ``service_kit.discovery``
+(RFC 8414 inserted and appended forms, then OIDC discovery; ``issuer`` must match exactly).
+Client authentication is ``client_auth.py``'s. The request names the RFC 8707 ``resource``
+unless configured empty, and the ``audience`` parameter Auth0 and Hydra read. Each fetch
+passes ``grant_type="client_credentials"`` explicitly: Authlib's session would otherwise guess
+the grant from the parameters, and only re-fetches client-credentials tokens itself when told
+the grant type. Caching is ``token_cache.py``'s job, not the session's.
 """
 
 from __future__ import annotations
@@ -14,40 +15,16 @@ import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
-from joserfc.jwk import import_key
 
 from service_kit.discovery import DiscoveryError, discover
 
+from . import client_auth
 from .config import OAuthSettings
 from .token_cache import AuthServerUnavailable, TokenRefused
 
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0
-
-
-class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
-    """Authlib signs client assertions valid for an hour; ours live ``LIFETIME`` seconds.
-
-    An assertion is used once, at once: a long life only helps whoever steals it, and the
-    AS refuses any living longer than five minutes (docs/decisions.md).
-    """
-
-    LIFETIME = 60
-
-    def sign(self, auth, token_endpoint):
-        return private_key_jwt_sign(
-            auth.client_secret,  # already a joserfc key (see ClientCredentials._session)
-            client_id=auth.client_id,
-            token_endpoint=token_endpoint,
-            claims=self.claims,
-            header=self.headers,
-            alg=self.alg,
-            expires_in=self.LIFETIME,
-        )
 
 
 class ClientCredentials:
@@ -56,7 +33,10 @@ class ClientCredentials:
         self._token_endpoint: str | None = None
 
     def token_endpoint(self) -> str:
+        if self._token_endpoint is None and self.settings.token_endpoint:
+            self._token_endpoint = self.settings.token_endpoint
         if self._token_endpoint is None:
+            assert self.settings.issuer is not None  # config requires one of the two
             try:
                 meta = discover(self.settings.issuer, timeout=TIMEOUT)
             except DiscoveryError as exc:
@@ -71,34 +51,18 @@ class ClientCredentials:
             self._token_endpoint = endpoint
         return self._token_endpoint
 
-    def _session(self, endpoint: str) -> OAuth2Session:
-        s = self.settings
-        if s.client_key_pem:
-            key = import_key(
-                s.client_key_pem, parameters={"kid": s.client_key_id} if s.client_key_id else None
-            )
-            alg = "ES256" if key.key_type == "EC" else "RS256"
-            method = "private_key_jwt"
-            session = OAuth2Session(s.client_id, key, token_endpoint_auth_method=method)
-            headers = {"kid": s.client_key_id} if s.client_key_id else None
-            session.register_client_auth_method(
-                ShortLivedPrivateKeyJWT(endpoint, alg=alg, headers=headers)
-            )
-            return session
-        method = "client_secret_basic"
-        return OAuth2Session(s.client_id, s.client_secret, token_endpoint_auth_method=method)
-
     def fetch(self) -> tuple[str, int]:
         """One token request; returns ``(access_token, expires_in)``."""
         endpoint = self.token_endpoint()
-        with self._session(endpoint) as session:
+        params = {"scope": self.settings.scope}
+        if self.settings.resource is not None:
+            params["resource"] = self.settings.resource  # RFC 8707: ask for our audience
+        if self.settings.audience is not None:
+            params["audience"] = self.settings.audience  # Auth0's and Hydra's name for it
+        with client_auth.session(self.settings, endpoint) as session:
             try:
                 token = session.fetch_token(
-                    endpoint,
-                    grant_type="client_credentials",
-                    scope=self.settings.scope,
-                    resource=self.settings.resource,  # RFC 8707: ask for our audience
-                    timeout=TIMEOUT,
+                    endpoint, grant_type="client_credentials", timeout=TIMEOUT, **params
                 )
             except requests.HTTPError as exc:  # Authlib raises this for a 5xx
                 status = exc.response.status_code if exc.response is not None else "?"

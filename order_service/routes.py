@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, json, request
 
 from service_kit.problem import PROBLEM, problem
 from service_kit.prometheus import exposition
+from service_kit.validation import identifier_error, whole_number_error
 
 from .idempotency import HEADER, InvalidKey, fingerprint, parse_key
 
@@ -45,17 +46,11 @@ def get_order(order_id: str):
 
 
 def _order_errors(body: dict[str, Any]) -> list[str]:
-    errors = []
-    sku, quantity = body.get("sku"), body.get("quantity")
-    if not isinstance(sku, str) or not 1 <= len(sku) <= 64 or not sku.isprintable():
-        errors.append("sku must be a string of 1-64 printable characters")
-    if (
-        isinstance(quantity, bool)
-        or not isinstance(quantity, int)
-        or not 1 <= quantity <= MAX_QUANTITY
-    ):
-        errors.append(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
-    return errors
+    found = (
+        identifier_error("sku", body.get("sku")),
+        whole_number_error("quantity", body.get("quantity"), 1, MAX_QUANTITY),
+    )
+    return [error for error in found if error]
 
 
 @bp.get("/healthz")

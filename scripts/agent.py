@@ -9,6 +9,10 @@ are never printed. The same file runs on SDK 2.x (pinned) and 1.x (proven in
 tests/integration/test_mcp_sdk1.py): only import paths and keyword names differ.
 
 Defaults come from ``.demo/credentials.json`` (``make up``); every one can be overridden.
+For another authorization server the flags mirror Order's settings (docs/providers.md):
+``--token-endpoint``, ``--audience``, ``--resource`` (``""`` sends none),
+``--client-auth-method``, ``--client-assertion-audience`` and ``--client-cert``; with any of
+them the token request is built by ``scripts/agent_auth.py``.
 """
 
 from __future__ import annotations
@@ -66,8 +70,55 @@ def _scope_kwarg(cls: type, scope: str | None) -> dict[str, Any]:
     return {("scope" if "scope" in params else "scopes"): scope}
 
 
+def _custom_request(args: argparse.Namespace) -> bool:
+    """Whether any flag for another AS is set (the SDK's own request serves ours)."""
+    return bool(
+        args.token_endpoint
+        or args.audience
+        or args.resource is not None
+        or args.client_assertion_audience
+        or args.client_cert
+    )
+
+
+def _build_custom_auth(args: argparse.Namespace, storage: MemoryStorage) -> httpx.Auth:
+    from order_service.client_auth import certificate_thumbprint
+
+    from .agent_auth import KeyProvider, SecretProvider, TokenRequestOptions
+
+    options = TokenRequestOptions(
+        issuer=args.issuer,
+        token_endpoint=args.token_endpoint,
+        audience=args.audience,
+        resource=args.resource,
+        assertion_audience=args.client_assertion_audience or "issuer",
+        cert_thumbprint=certificate_thumbprint(Path(args.client_cert).read_bytes())
+        if args.client_cert
+        else None,
+    )
+    common = {"server_url": args.url, "storage": storage, "issuer": args.issuer}
+    if args.private_key:
+        return KeyProvider(
+            options=options,
+            client_id=args.client_id,
+            key_pem=Path(args.private_key).read_text(),
+            **common,
+            **_scope_kwarg(PrivateKeyJWTOAuthProvider, args.scope),
+        )
+    return SecretProvider(
+        options=options,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_endpoint_auth_method=args.client_auth_method or "client_secret_basic",
+        **common,
+        **_scope_kwarg(ClientCredentialsOAuthProvider, args.scope),
+    )
+
+
 def build_auth(args: argparse.Namespace) -> httpx.Auth:
     storage = MemoryStorage()
+    if _custom_request(args):
+        return _build_custom_auth(args, storage)
     if args.private_key:
         signer = SignedJWTParameters(
             issuer=args.client_id,
@@ -88,7 +139,7 @@ def build_auth(args: argparse.Namespace) -> httpx.Auth:
         storage=storage,
         client_id=args.client_id,
         client_secret=args.client_secret,
-        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+        token_endpoint_auth_method=args.client_auth_method or "client_secret_basic",
         issuer=args.issuer,
         **_scope_kwarg(ClientCredentialsOAuthProvider, args.scope),
     )
@@ -161,12 +212,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--private-key-jwt", action="store_true", help="authenticate with private_key_jwt")  # fmt: skip
     parser.add_argument("--private-key", default=None, help="PEM file (implies --private-key-jwt)")
     parser.add_argument("--scope", default=None, help="initial scope (the server's challenge wins)")  # fmt: skip
+    parser.add_argument("--token-endpoint", default=None, help="use this token endpoint, no AS discovery")  # fmt: skip
+    parser.add_argument("--audience", default=None, help="send as the `audience` parameter (Auth0, Hydra)")  # fmt: skip
+    parser.add_argument("--resource", default=None, help='RFC 8707 resource to ask for; "" sends none')  # fmt: skip
+    parser.add_argument("--client-auth-method", choices=("client_secret_basic", "client_secret_post", "private_key_jwt"))  # fmt: skip
+    parser.add_argument("--client-assertion-audience", choices=("issuer", "token_endpoint"), help="aud of a private_key_jwt assertion")  # fmt: skip
+    parser.add_argument("--client-cert", default=None, help="PEM certificate of the key: x5t#S256 header (Entra ID)")  # fmt: skip
     parser.add_argument("--sku", default="WIDGET-1")
     parser.add_argument("--quantity", type=int, default=1, help="0 to skip the reservation")
     parser.add_argument("--order-id", default=f"agent-{uuid.uuid4().hex[:8]}")
     args = parser.parse_args(argv)
     creds_file = Path(args.credentials)
     agents = json.loads(creds_file.read_text()).get("agents", {}) if creds_file.exists() else {}
+    if args.client_auth_method == "private_key_jwt":
+        args.private_key_jwt = True
+    if args.client_cert and not (args.private_key_jwt or args.private_key):
+        parser.error("--client-cert needs private_key_jwt (--private-key)")
     if args.private_key_jwt or args.private_key:
         args.client_id = args.client_id or "inventory-agent-jwt"
         args.private_key = args.private_key or agents.get(args.client_id, {}).get("private_key_file")  # fmt: skip
@@ -184,7 +245,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    method = "private_key_jwt" if args.private_key else "client_secret_basic"
+    method = (
+        "private_key_jwt" if args.private_key else args.client_auth_method or "client_secret_basic"
+    )
     _say(f"agent {args.client_id} ({method}), knowing only {args.url}")
     try:
         report = asyncio.run(run(args))

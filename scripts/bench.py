@@ -35,7 +35,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from .stack import PORTS, LocalStack, free_ports
+from .stack import PORTS, LocalStack, free_ports, live_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / ".bench"
@@ -53,21 +53,43 @@ class Load:
     requests: int
     non_2xx: int
     client_cpu_s: float
-    server_cpu_s: float
+    #: None where no process-CPU source exists (Linux with /proc hidden): never a fake 0.
+    server_cpu_s: float | None
     generator: str
     #: Responses that said ``Connection: close`` to a client that asked for keep-alive: each
     #: one is a server-initiated close and a reconnect (docs/performance.md, keep-alive).
     closes: int = 0
     #: Server CPU (all processes of the service) per completed request: one number that
     #: shows a regression whatever the machine's throughput that day.
-    server_cpu_us_per_request: float = 0.0
+    server_cpu_us_per_request: float | None = None
 
 
 # -- load generation ---------------------------------------------------------------------------
 
 
-def _server_cpu(pgid: int) -> float:
-    """CPU seconds used so far by every process in a gunicorn process group."""
+def _server_cpu(stack: LocalStack, service: str) -> float | None:
+    """CPU seconds used so far by a service's master and workers, or None if unknowable.
+
+    Linux: every process in the master's process group, from ``/proc/<pid>/stat`` (clock
+    ticks). Without ``/proc`` (macOS): ``ps -o time=`` on the master and the workers named
+    by their marker files (macOS prints hundredths of a second).
+    """
+    master = stack.procs[service].pid
+    if Path("/proc/self/stat").exists():
+        return _proc_group_cpu(master)
+    pids = {master} | live_workers(stack.state / service / "workers", master)
+    try:
+        ps = subprocess.run(
+            ["ps", "-o", "time=", "-p", ",".join(map(str, sorted(pids)))],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None  # e.g. procps, which needs /proc itself
+    return sum(_cpu_time(field) for field in ps.stdout.split())
+
+
+def _proc_group_cpu(pgid: int) -> float:
+    """CPU seconds of every process in a process group, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -78,6 +100,19 @@ def _server_cpu(pgid: int) -> float:
         if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ...
             total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def _cpu_time(text: str) -> float:
+    """``ps``'s ``[dd-][hh:]mm:ss[.cc]`` in seconds."""
+    days, _, clock = text.rpartition("-")
+    seconds = 0.0
+    for part in clock.split(":"):
+        seconds = seconds * 60 + float(part)
+    return (int(days) if days else 0) * 86400 + seconds
+
+
+def _per_request_us(cpu_s: float | None, requests_done: int) -> float | None:
+    return None if cpu_s is None else round(cpu_s * 1e6 / max(1, requests_done))
 
 
 #: wrk counts the responses that close the connection; ``done`` prints the thread's count.
@@ -196,20 +231,22 @@ def load(stack: LocalStack, service: str, path: str, seconds: float, method: str
     headers = dict(headers or {})
     if body is not None:
         headers.setdefault("Content-Type", "application/json")
-    pgid = stack.procs[service].pid
-    server_before = _server_cpu(pgid)
+    server_before = _server_cpu(stack, service)
     generator = GENERATOR if GENERATOR != "auto" else "wrk" if shutil.which("wrk") else "python"
     runner = _wrk if generator == "wrk" else _python_load
     figures, client_cpu = runner(url, method, headers, body, seconds)
-    server_cpu = _server_cpu(pgid) - server_before
+    server_after = _server_cpu(stack, service)
+    server_cpu = (
+        None if server_before is None or server_after is None else server_after - server_before
+    )
     if figures["non_2xx"]:
         raise SystemExit(f"bench: {figures['non_2xx']} failed requests to {method} {path}")
     return Load(
         **figures,
         client_cpu_s=round(client_cpu, 2),
-        server_cpu_s=round(server_cpu, 2),
+        server_cpu_s=None if server_cpu is None else round(server_cpu, 2),
         generator=generator,
-        server_cpu_us_per_request=round(server_cpu * 1e6 / max(1, figures["requests"])),
+        server_cpu_us_per_request=_per_request_us(server_cpu, figures["requests"]),
     )
 
 
@@ -400,8 +437,8 @@ class Bench:
             self.best("mcp_tools_call_get_stock", *mcp, self.seconds, **kwargs)
         m, r = self.loads["mcp_tools_call_get_stock"], self.loads["rest_token_get_sku"]
         self.results["mcp_vs_rest_token_throughput_ratio"] = round(m.rps / r.rps, 3)
-        self.results["mcp_server_cpu_us_per_call"] = round(m.server_cpu_s / m.requests * 1e6)
-        self.results["rest_server_cpu_us_per_call"] = round(r.server_cpu_s / r.requests * 1e6)
+        self.results["mcp_server_cpu_us_per_call"] = _per_request_us(m.server_cpu_s, m.requests)
+        self.results["rest_server_cpu_us_per_call"] = _per_request_us(r.server_cpu_s, r.requests)
 
     def orders(self) -> None:
         """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token).
@@ -557,6 +594,13 @@ def _flag_check_us(data_dir: Path, calls: int) -> float:
     return round((time.perf_counter() - started) / calls * 1e6, 2)
 
 
+def _shown(value: object) -> str:
+    """A figure for the table; "n/a" where this machine cannot measure it."""
+    if isinstance(value, dict):
+        return str({key: _shown(item) for key, item in value.items()})
+    return "n/a" if value is None else str(value)
+
+
 def report(results: dict, console: Console) -> None:
     goals = [
         ("rs_token_vs_key_throughput_ratio", "≥ 0.95"),
@@ -582,7 +626,7 @@ def report(results: dict, console: Console) -> None:
     for column in ("figure", "value", "goal"):
         table.add_column(column)
     for name, goal in goals:
-        table.add_row(name, str(results[name]), goal)
+        table.add_row(name, _shown(results[name]), goal)
     console.print(table)
     loads = Table(title="loads (best of rounds)")
     for column in (
@@ -600,7 +644,7 @@ def report(results: dict, console: Console) -> None:
         loads.add_column(column)
     for name, r in results["loads"].items():
         loads.add_row(name, f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["requests"]),
-                      str(r["client_cpu_s"]), str(r["server_cpu_s"]), str(r["server_cpu_us_per_request"]),
+                      str(r["client_cpu_s"]), _shown(r["server_cpu_s"]), _shown(r["server_cpu_us_per_request"]),
                       str(r["closes"]), r["generator"])  # fmt: skip
     console.print(loads)
 

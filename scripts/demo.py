@@ -1,6 +1,6 @@
 """``make demo``: the narrated migration on local processes (``--docker``: on compose).
 
-Starts what it needs, tells phases 0-3, and stops everything it started — also on Ctrl-C
+Starts what it needs, tells phases 0-5, and stops everything it started — also on Ctrl-C
 or failure — unless ``--keep`` (``make demo KEEP=1``) leaves a successful run's services up
 for ``make down`` to stop. Exits non-zero if any step misbehaves.
 """

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import requests
 
+from . import stack_health
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
 
@@ -38,6 +40,7 @@ PORTS = {
     "inventory_service.mcp": 9003,  # the MCP server, on Inventory's data (issue 10)
 }
 SUNSET = "2027-06-30"
+ORDER_AUTH_FILE = "order-auth"  # Order's ORDER_AUTH as `make order-oauth` last set it
 SINGLE_PROCESS = {"inventory_service.mcp"}  # uvicorn, not a gunicorn master with workers
 
 
@@ -52,6 +55,8 @@ class LocalStack:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     workers: int = 2
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: How many gunicorn workers each running service was started with.
+    expected_workers: dict[str, int] = field(default_factory=dict)
     clis: dict[str, CliSession] = field(default_factory=dict)
     agent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     label = "local processes"
@@ -208,9 +213,11 @@ class LocalStack:
                 f"port {port} is already in use; stop what holds it (make down?) and retry"
             )
         log = (self.state / f"{package}.log").open("ab")
+        env = self.env(package, order_auth)
+        self.expected_workers[package] = _configured_workers(env, self.workers)
         proc = subprocess.Popen(
             [sys.executable, "-m", package],
-            env={**os.environ, **self.env(package, order_auth)},
+            env={**os.environ, **env},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -241,17 +248,20 @@ class LocalStack:
             return False
 
     def _all_workers_booted(self, package: str, master: int) -> bool:
-        """Every worker alive and past app loading (its ``post_worker_init`` marker exists).
+        """As many workers of ``master`` alive and past app loading as it was started with.
 
+        Each worker touches ``<data dir>/workers/<pid>`` in gunicorn's ``post_worker_init``
+        hook; a marker counts while that pid is alive in the master's process group (the
+        master leads its own session), so a worker that died, or a pid reused since, does
+        not. Markers, signals and process groups work alike on macOS, which has no ``/proc``.
         One healthy worker is not enough: if a sibling then fails to boot, gunicorn halts
         the whole service, and a "the stack is up" printed before that would be a lie.
         The MCP server is one uvicorn process with no workers: healthy means ready.
         """
         if package in SINGLE_PROCESS:
             return True
-        booted = {int(p.name) for p in (self.state / package / "workers").glob("[0-9]*")}
-        alive = _children(master)
-        return len(alive) >= self.workers and alive <= booted
+        expected = self.expected_workers.get(package, self.workers)
+        return len(live_workers(self.state / package / "workers", master)) >= expected
 
     def set_order_auth(self, mode: str) -> None:
         """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
@@ -269,8 +279,9 @@ class LocalStack:
         proc = self.procs.pop(package, None)
         pid = proc.pid if proc else int(pid_file.read_text()) if pid_file.exists() else None
         if pid:
-            _terminate(pid, proc)
+            _terminate(pid, proc, self.state / package / "workers")
         pid_file.unlink(missing_ok=True)
+        self.expected_workers.pop(package, None)
         # The listening socket may linger a moment after the master exits.
         deadline = time.monotonic() + 10
         while _port_taken(self.ports[package]) and time.monotonic() < deadline:
@@ -284,49 +295,90 @@ class LocalStack:
         with ThreadPoolExecutor(max(1, len(started))) as pool:
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
 
-    def running(self) -> bool:
-        """Whether a ``make up`` stack answers here (credentials made, every service healthy)."""
-        return (self.state / "credentials.json").exists() and all(
-            self._healthy(package) for package in self.ports
-        )
-
     def stop_recorded(self) -> None:
-        """``make down``: stop whatever ``make up`` recorded in the pid files."""
-        for package in reversed(list(self.ports)):
-            self.stop_service(package)
+        """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
+        (each stop is mostly a graceful exit to wait for)."""
+        packages = list(reversed(list(self.ports)))
+        with ThreadPoolExecutor(len(packages)) as pool:
+            list(pool.map(self.stop_service, packages))  # re-raises a failed stop here
 
 
-def _terminate(pid: int, proc: subprocess.Popen | None = None) -> None:
-    """SIGTERM the gunicorn master (it stops its workers), then wait; SIGKILL after 10 s."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc is not None:  # our child: reap it, or it lingers as a zombie
-            if proc.poll() is not None:
-                return
-        else:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-        time.sleep(0.05)
-    os.killpg(pid, signal.SIGKILL)
+def _terminate(pid: int, proc: subprocess.Popen | None, workers: Path) -> None:
+    """Stop a service: SIGTERM its master, which stops its workers, and wait for it.
+
+    A master still there after 10 s gets SIGKILL with its whole process group. Workers that
+    outlive their master (it was killed) are found from their marker files and stopped too.
+    A pid from a stale pid file that no longer leads a process group is not a master of
+    ours, and is left alone.
+    """
+    ours = proc is not None or _leads_its_group(pid)
+    stopping = ours and _signal(pid, signal.SIGTERM)
+    if stopping and not _wait(lambda: _gone(pid, proc), 10):
+        _signal(pid, signal.SIGKILL, group=True)
+        _wait(lambda: _gone(pid, proc), 10)
+    for worker in live_workers(workers, pid):
+        _signal(worker, signal.SIGTERM)
+    if not _wait(lambda: not live_workers(workers, pid), 10):
+        _signal(pid, signal.SIGKILL, group=True)
 
 
-def _children(pid: int) -> set[int]:
-    """Live (non-zombie) child processes of ``pid``, from /proc."""
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def live_workers(markers: Path, master: int) -> set[int]:
+    """The pids in ``markers`` (one file per booted worker) still alive in ``master``'s
+    process group: the group tells a worker from an unrelated process given a reused pid.
+    A worker that has exited but is not reaped yet still counts; gunicorn reaps at once."""
+    alive = set()
+    for marker in markers.glob("[0-9]*"):
         try:
-            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue  # the process ended while we looked
-        if int(ppid) == pid and state != "Z":
-            children.add(int(stat.parent.name))
-    return children
+            if os.getpgid(int(marker.name)) == master:
+                alive.add(int(marker.name))
+        except (ProcessLookupError, ValueError):
+            continue  # the worker has exited (or the name is no pid)
+    return alive
+
+
+def _configured_workers(env: dict[str, str], default: int) -> int:
+    """The worker count in a service's environment (``AUTH_WORKERS``, ``ORDER_WORKERS``...)."""
+    for name, value in env.items():
+        if name.endswith("_WORKERS") and value.isdigit():
+            return int(value)
+    return default
+
+
+def _leads_its_group(pid: int) -> bool:
+    """Whether ``pid`` is a process group leader, as every master started here is."""
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
+
+
+def _signal(pid: int, signum: int, group: bool = False) -> bool:
+    """Send ``signum`` to ``pid`` (or its process group); False if nothing is there."""
+    try:
+        if group:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _gone(pid: int, proc: subprocess.Popen | None) -> bool:
+    """Whether the master has exited; our own child is reaped, or it lingers as a zombie."""
+    if proc is not None:
+        return proc.poll() is not None
+    return not _signal(pid, 0)
+
+
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def free_ports(n: int) -> list[int]:
@@ -356,25 +408,14 @@ def _port_taken(port: int) -> bool:
 def main(argv: list[str], stack: LocalStack | None = None) -> int:
     stack = stack or LocalStack()
     command = argv[0] if argv else ""
-    if command == "up":
-        try:
-            stack.bootstrap()  # fresh credentials, phase 0
-            stack.start()
-            stack.close_clis()
-        except StackError as exc:
-            stack.close()
-            print(f"make up: {exc}", file=sys.stderr)
+    if command in ("up", "restart"):
+        keep = command == "restart" or "--keep-data" in argv[1:]
+        return _up(stack, keep_data=keep, restart=command == "restart")
+    if command in ("env", "order-auth"):
+        problem = stack_health.refusal(stack.state, stack.urls)
+        if problem:
+            print(problem, file=sys.stderr)
             return 1
-        print(
-            "Auth 9000, Inventory 9001, Order 9002, MCP 9003 are up. Credentials: .demo/credentials.json"
-        )
-        print(
-            f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down"
-        )
-        return 0
-    if command in ("env", "order-auth") and not stack.running():
-        print("No stack is running: run `make up` first.", file=sys.stderr)
-        return 1
     if command == "env":
         # For hands-on shells: eval "$(.venv/bin/python -m scripts.stack env)"
         creds = stack.credentials()
@@ -393,6 +434,7 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
         # `make order-oauth` / `make order-api-key`: redeploy only Order, as in phase 2.
         try:
             stack.set_order_auth(argv[1])
+            (stack.state / ORDER_AUTH_FILE).write_text(argv[1])  # `make restart` keeps it
         except StackError as exc:
             print(f"make order-{argv[1].replace('_', '-')}: {exc}", file=sys.stderr)
             return 1
@@ -403,8 +445,38 @@ def main(argv: list[str], stack: LocalStack | None = None) -> int:
             stack.stop_recorded()
         print("stopped")
         return 0
-    print("usage: python -m scripts.stack up|down|env|order-auth oauth|api_key", file=sys.stderr)
+    print(
+        "usage: python -m scripts.stack up [--keep-data]|restart|down|env|order-auth oauth|api_key",
+        file=sys.stderr,
+    )
     return 2
+
+
+def _up(stack: LocalStack, keep_data: bool, restart: bool) -> int:
+    """``make up`` (fresh credentials and data, phase 0), ``make up KEEP_DATA=1`` (the data
+    dirs and credentials as they are) and ``make restart`` (stop, then the same)."""
+    target = "make restart" if restart else "make up"
+    if keep_data and not (stack.state / "credentials.json").exists():
+        print(f"{target}: no stack data in {stack.state}; run `make up` first.", file=sys.stderr)
+        return 1
+    try:
+        if restart:
+            stack.stop_recorded()
+        stack.bootstrap(fresh=not keep_data)
+        order_auth = stack.state / ORDER_AUTH_FILE  # gone with the data of a fresh `make up`
+        stack.start(order_auth.read_text() if order_auth.exists() else "api_key")
+        stack.close_clis()
+    except StackError as exc:
+        stack.close()
+        print(f"{target}: {exc}", file=sys.stderr)
+        return 1
+    kept = " on their existing data" if keep_data else ""
+    print(
+        f"Auth 9000, Inventory 9001, Order 9002, MCP 9003 are up{kept}."
+        " Credentials: .demo/credentials.json"
+    )
+    print(f"Dashboard: {stack.urls['inventory_service']}/admin/dashboard  ·  stop with: make down")
+    return 0
 
 
 if __name__ == "__main__":

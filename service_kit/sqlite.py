@@ -48,15 +48,19 @@ class SqliteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back and propagates."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception, a failed commit's too, rolls back
+        and propagates, so the connection is never left inside a transaction."""
         conn = self.connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A failed COMMIT (SQLITE_FULL, SQLITE_IOERR) may leave the transaction open or
+            # may already have rolled it back ("Response To Errors Within A Transaction").
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         self._local.commits = getattr(self._local, "commits", 0) + 1
 
     def data_version(self) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from service_kit.problem import problem
 from service_kit.prometheus import exposition
 
 from ..resource_server.require import require
+from .readiness import not_ready_detail
 from .stock import OrderIdReused, OutOfStock, StockStore, UnknownSku, reservation_errors
 
 bp = Blueprint("inventory", __name__)
@@ -63,8 +64,12 @@ def reserve(sku: str):
 
 @bp.get("/healthz")
 def healthz():
+    """Readiness: 200 while the database takes writes, 503 problem+json when it does not."""
     _stock().ping()
-    return {"status": "ok"}
+    error = current_app.extensions["write_check"]()
+    if error:
+        return problem(503, "Not ready", not_ready_detail(error), checks={"database": error})
+    return {"status": "ok", "checks": {"database": "writable"}}
 
 
 @bp.get("/metrics")

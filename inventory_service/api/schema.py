@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS released_reservations (  -- an order id released neve
     released_at INTEGER NOT NULL,
     PRIMARY KEY (client_id, order_id)
 );
+CREATE TABLE IF NOT EXISTS readiness_probe (  -- one row, rewritten by every /healthz
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at REAL NOT NULL
+);
 """
 
 DEMO_STOCK = [

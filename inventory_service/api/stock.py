@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from service_kit.sqlite import SqliteDatabase
+from service_kit.validation import identifier_error, whole_number_error
 
 MAX_QUANTITY = 10_000
 
@@ -54,16 +55,11 @@ class Reservation:
 
 def reservation_errors(order_id: Any, quantity: Any) -> list[str]:
     """What is wrong with a reservation request, in words for the caller; empty when valid."""
-    errors = []
-    if not isinstance(order_id, str) or not 1 <= len(order_id) <= 64 or not order_id.isprintable():
-        errors.append("order_id must be a string of 1-64 printable characters")
-    if (
-        isinstance(quantity, bool)
-        or not isinstance(quantity, int)
-        or not 1 <= quantity <= MAX_QUANTITY
-    ):
-        errors.append(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
-    return errors
+    found = (
+        identifier_error("order_id", order_id),
+        whole_number_error("quantity", quantity, 1, MAX_QUANTITY),
+    )
+    return [error for error in found if error]
 
 
 class StockStore(Protocol):

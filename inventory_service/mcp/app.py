@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,10 +24,11 @@ from service_kit import database_errors
 from service_kit.postgres import Unavailable
 from service_kit.prometheus import exposition
 
+from ..api.readiness import database_write_error, not_ready_detail
 from ..api.stock import StockStore
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
-from ..resource_server.tokens import TokenValidator
+from ..resource_server.issuers import validator_for
 from ..stores import open_stores
 from . import tools
 from .gate import Gate
@@ -51,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     shared = open_stores(settings.database, db)
     stock = shared.stock
     tools.register(server, stock)
-    _add_routes(server, settings, stock)
+    _add_routes(server, settings, stock, db.path)
     sdk_app = server.streamable_http_app(
         streamable_http_path=settings.path,
         json_response=True,
@@ -64,17 +67,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
         ),
     )
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
-    validator = TokenValidator(policy=settings.token_policy)
+    validator = validator_for(settings.token_policies, data_dir=settings.data_dir)
     return Gate(sdk_app, settings, validator, shared.api_keys, ToolLedger(db), tools.TOOL_SCOPES)
 
 
-def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: StockStore) -> None:
+def _add_routes(
+    server: InventoryMcpServer, settings: McpSettings, stock: StockStore, database: Path
+) -> None:
     @server.custom_route(settings.resource_metadata_path, methods=["GET"])
     async def resource_metadata(request: Request) -> Response:
         """RFC 9728 §3: where the MCP clients learn which AS to ask, for what."""
         body = {
             "resource": settings.resource,
-            "authorization_servers": [settings.issuer],
+            "authorization_servers": [p.issuer for p in settings.token_policies],
             "scopes_supported": sorted(set(tools.TOOL_SCOPES.values())),
             "bearer_methods_supported": ["header"],
         }
@@ -82,12 +87,23 @@ def _add_routes(server: InventoryMcpServer, settings: McpSettings, stock: StockS
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
+        """Readiness, as the REST API's: 503 problem+json while the database takes no writes."""
         try:
             stock.ping()
         except Unavailable:
             body = {"status": "unavailable", "detail": database_errors.DETAIL}
             return JSONResponse(body, 503)
-        return JSONResponse({"status": "ok"})
+        error = await anyio.to_thread.run_sync(database_write_error, database)
+        if error:
+            body = {
+                "type": "about:blank",
+                "title": "Not ready",
+                "status": 503,
+                "detail": not_ready_detail(error),
+                "checks": {"database": error},
+            }
+            return JSONResponse(body, 503, media_type="application/problem+json")
+        return JSONResponse({"status": "ok", "checks": {"database": "writable"}})
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:

@@ -9,6 +9,8 @@ no client steps up. This ASGI middleware reads the JSON-RPC body first, then ans
 * an ``X-API-Key``: the same 401, with a body that says MCP takes OAuth tokens only and
   where the AS is (keys are never accepted here, whatever the REST auth mode);
 * a bad, expired or foreign token (``aud`` is not this MCP URL): 401 ``invalid_token``;
+* a token whose key is unknown while the AS's JWKS cannot be fetched: 503 problem+json with
+  ``Retry-After`` — it was not judged, so the client keeps it (the REST API answers alike);
 * a ``tools/call`` whose tool needs a scope the token lacks: 403 ``insufficient_scope`` with
   ``scope`` = held plus needed, because SDK 1.x requests the challenged scope verbatim
   and would otherwise drop what it held (SDK 2.x unions itself; both then retry).
@@ -37,6 +39,8 @@ from ..migration.ledger import ToolLedger
 from ..resource_server.api_keys import ApiKeyStore
 from ..resource_server.bearer import MalformedBearer, bearer_token, challenge, is_bearer
 from ..resource_server.decision import UNKNOWN, Principal, Refused
+from ..resource_server.issuers import TrustedIssuers
+from ..resource_server.jwks import KeysUnavailable
 from ..resource_server.modes import Credential
 from ..resource_server.tokens import InvalidToken, TokenValidator
 from .settings import McpSettings
@@ -88,7 +92,7 @@ class Gate:
         self,
         app: ASGIApp,
         settings: McpSettings,
-        tokens: TokenValidator,
+        tokens: TokenValidator | TrustedIssuers,
         api_keys: ApiKeyStore,
         ledger: ToolLedger,
         tool_scopes: dict[str, str],
@@ -155,12 +159,17 @@ class Gate:
                 raise Refused(
                     self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN
                 ) from None
+            except KeysUnavailable as exc:
+                raise Refused(_keys_unavailable(exc), UNKNOWN, TOKEN) from None
             missing = call.needed - claims.scopes
             if missing:
                 # Held plus needed: a client that requests exactly the challenged scope keeps
                 # what it already had (SDK 1.x does that).
                 union = " ".join(sorted(claims.scopes | call.needed))
-                description = f"This tool needs the {' '.join(sorted(missing))} scope."
+                description = (
+                    f"This tool needs the {' '.join(sorted(missing))} scope (scopes are read"
+                    f" from the token's {', '.join(claims.scope_claims)} claim)."
+                )
                 response = self._oauth(403, "insufficient_scope", description, union)
                 raise Refused(response, claims.client_id, TOKEN)
             return Principal(claims.client_id, TOKEN, claims.scopes)
@@ -201,7 +210,7 @@ class Gate:
             f"OAuth 2.1. Get an access token with the client-credentials grant from "
             f"{settings.issuer} for resource {settings.resource} (discoverable from "
             f"{settings.resource_metadata_url}) and send it as Authorization: Bearer <token>.",
-            authorization_servers=[settings.issuer],
+            authorization_servers=[p.issuer for p in settings.token_policies],
             resource=settings.resource,
             resource_metadata=settings.resource_metadata_url,
         )
@@ -218,6 +227,13 @@ def _database_unavailable() -> Response:
 def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status, media_type="application/problem+json")
+
+
+def _keys_unavailable(exc: KeysUnavailable) -> Response:
+    detail = f"{exc} The token was not judged; retry in {exc.retry_after} s with the same token."
+    response = _problem(503, "Cannot check the token now", detail, retry_after=exc.retry_after)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -8,7 +8,10 @@ as ``aud``) has no fallback: it is a different resource from the REST API on pur
 The token rules are the REST API's own ``TokenPolicy``, read from the same variables
 (``INVENTORY_JWT_LEEWAY``, ``..._JWKS_COOLDOWN``, ``..._JWKS_MAX_AGE``,
 ``..._MAX_TOKEN_LIFETIME``, ``..._TOKEN_CACHE_SIZE``) by the same code, with this server's
-audience: one policy, so no setting reaches one server and misses the other.
+audience: one policy, so no setting reaches one server and misses the other. So are the
+trusted issuers (``INVENTORY_ISSUER`` or ``INVENTORY_ISSUERS_FILE``) and their profiles; the
+accepted ``aud`` here is the MCP URL, or ``INVENTORY_MCP_AUDIENCE`` (``mcp_audience`` in the
+issuers file).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
 from ..config import PREFIX
+from ..resource_server.issuers import load_policies
 from ..resource_server.policy import TokenPolicy
 
 # One policy for REST and MCP: MCP-only copies of its settings would let the two drift.
@@ -39,6 +43,7 @@ class McpSettings:
     resource: str  # the MCP endpoint URL, e.g. http://127.0.0.1:9003/mcp
     data_dir: Path
     token_policy: TokenPolicy  # the REST API's rules; audience = this MCP URL
+    token_policies: tuple[TokenPolicy, ...] = ()  # every trusted issuer's, routed by iss
     host: str = "127.0.0.1"
     port: int = 9003
     allowed_hosts: tuple[str, ...] = ()
@@ -73,8 +78,11 @@ class McpSettings:
             raise ConfigError(f"{PREFIX}MCP_RESOURCE must name the MCP path, e.g. .../mcp")
         if not raw.get("mcp_issuer") and raw.get("issuer"):
             raw["mcp_issuer"] = raw["issuer"]
-        if not raw.get("mcp_issuer"):
-            raise ConfigError(f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer")
+        if not raw.get("mcp_issuer") and not raw.get("issuers_file"):
+            raise ConfigError(
+                f"{PREFIX}MCP_ISSUER (or {PREFIX}ISSUER) is required: the AS issuer"
+                f" (or {PREFIX}ISSUERS_FILE for several)"
+            )
         for name, shared in _SHARED_POLICY.items():
             if raw.get(name) not in (None, ""):
                 raise ConfigError(
@@ -82,11 +90,14 @@ class McpSettings:
                     f" by the REST API's policy; set {PREFIX}{shared} for both"
                 )
         hosts = raw.get("mcp_allowed_hosts") or urlsplit(resource).netloc
-        issuer = raw.http_url("mcp_issuer")
+        if not raw.get("issuers_file"):
+            raw["issuer"] = raw.http_url("mcp_issuer")
+        policies = tuple(p.for_audience(resource) for p in load_policies(raw, audience=resource))
         return cls(
-            issuer=issuer,
+            issuer=policies[0].issuer,
             resource=resource,
-            token_policy=TokenPolicy.load(raw, issuer=issuer, audience=resource),
+            token_policy=policies[0],
+            token_policies=policies,
             data_dir=Path(
                 raw.get("mcp_data_dir") or raw.get("data_dir") or ".data/inventory_service"
             ),

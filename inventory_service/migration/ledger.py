@@ -19,7 +19,7 @@ from typing import Protocol
 
 from service_kit.sqlite import SqliteDatabase
 
-from .flusher import Flusher
+from .flusher import MAX_KEYS, Flusher, keep_newest
 
 Key = tuple[str, str, str]
 
@@ -62,6 +62,15 @@ class _Counts:
         with self._lock:
             pending, self._pending = self._pending, defaultdict(lambda: [0, 0])
         return pending
+
+    def give_back(self, taken: dict[Key, list[int]]) -> None:
+        """A fold failed: its counts join what was counted since (bounded by ``MAX_KEYS``)."""
+        with self._lock:
+            for key, (count, seen) in taken.items():
+                entry = self._pending[key]
+                entry[0] += count
+                entry[1] = max(entry[1], seen)
+            keep_newest(self._pending, MAX_KEYS, lambda entry: entry[1])
 
     def write(self, conn: sqlite3.Connection, pending: dict[Key, list[int]]) -> None:
         conn.executemany(

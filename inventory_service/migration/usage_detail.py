@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from service_kit.sqlite import SqliteDatabase
 
 from ..resource_server.modes import Credential
-from .flusher import Flusher
+from .flusher import MAX_KEYS, Flusher, keep_newest
 
 CREDENTIALS = tuple(c.value for c in Credential)  # the curve's lines: "api_key", "token"
 
@@ -110,6 +110,25 @@ class UsageDetail:
             minutes, self._minutes = self._minutes, defaultdict(int)
             last, self._last = self._last, {}
         return (uses, minutes, last) if uses or minutes or last else None
+
+    def give_back(self, taken: tuple[dict, dict, dict]) -> None:
+        """A fold failed: its counts join what was counted since. Bounded: minutes older
+        than the series keeps are dropped, uses and latest decisions keep ``MAX_KEYS`` keys."""
+        uses, minutes, last = taken
+        oldest = int(self.clock()) - SERIES_KEEP
+        with self._lock:
+            for key, (count, seen, granted) in uses.items():
+                entry = self._uses.setdefault(key, [0, 0, granted])
+                entry[0] += count
+                if seen > entry[1]:
+                    entry[1], entry[2] = seen, granted
+            for key, count in minutes.items():
+                if key[0] >= oldest:
+                    self._minutes[key] += count
+            for key, at in last.items():
+                self._last[key] = max(self._last.get(key, 0.0), at)
+            keep_newest(self._uses, MAX_KEYS, lambda entry: entry[1])
+            keep_newest(self._last, MAX_KEYS, lambda at: at)
 
     def write(self, conn: sqlite3.Connection, taken: Any) -> None:
         uses, minutes, last = taken

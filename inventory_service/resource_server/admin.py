@@ -73,7 +73,7 @@ def resource_metadata():
     settings = current_app.extensions["authenticator"].settings
     response = jsonify(
         resource=settings.resource,
-        authorization_servers=[settings.issuer],
+        authorization_servers=settings.issuers,
         scopes_supported=SCOPES,
         bearer_methods_supported=["header"],
         resource_documentation=settings.migration_docs_url,

@@ -1,7 +1,9 @@
 """Who is calling, and may they? Both credential kinds, the auth modes, the answers (REST).
 
-* ``Authorization: Bearer <jwt>`` — validated in ``tokens.py`` (RFC 9068 with PyJWT); one
-  carrying ``inventory:admin`` is also confirmed by introspection (``introspection.py``).
+* ``Authorization: Bearer <jwt>`` — validated in ``tokens.py`` (RFC 9068 with PyJWT, or the
+  issuer's profile) by the policy of the issuer it names (``issuers.py``); one carrying
+  ``inventory:admin`` is also confirmed by introspection (``introspection.py``) or, where
+  the issuer's policy says ``jwt``, refused if it lives longer than the policy allows.
 * ``X-API-Key: <key>`` — the legacy credential, looked up in ``api_keys.py``.
 * A request carrying both is judged on the token alone (the key is ignored, not counted).
 * The effective mode (a client's pin, else the global mode; see ``flags.py``) says which
@@ -10,8 +12,11 @@
 
 Answers follow RFC 6750 §3: 401 with ``WWW-Authenticate: Bearer resource_metadata=...``
 (RFC 9728 §5.1) and no error code when no credentials came; ``error="invalid_token"`` for a
-bad token; 403 ``error="insufficient_scope"`` with the scope needed. A refused API key gets
-problem+json saying why (the mode) and where the migration guide is. ``require.py`` hands
+bad token; 403 ``error="insufficient_scope"`` with the scope needed. A token that cannot be
+checked now (its key is unknown and the AS's JWKS cannot be fetched) is not judged bad: 503
+problem+json with ``Retry-After`` (RFC 9110 §10.2.3) and no ``invalid_token``, so a client
+keeps its token and retries. A refused API key gets problem+json saying why (the mode) and
+where the migration guide is. ``require.py`` hands
 every decision to the ``DecisionRecorder`` once.
 """
 
@@ -31,8 +36,11 @@ from .decision import UNKNOWN, Principal, Refused
 from .flags import AuthModeStore
 from .hooks import DecisionRecorder, KeyCutoff
 from .introspection import IntrospectionUnavailable, Introspector
+from .issuers import TrustedIssuers
+from .jwks import KeysUnavailable
 from .modes import AuthMode, Credential
-from .tokens import InvalidToken, TokenValidator
+from .profiles import AdminVerification
+from .tokens import InvalidToken, TokenClaims, TokenValidator
 
 TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 
@@ -40,7 +48,7 @@ TOKEN, API_KEY = Credential.TOKEN, Credential.API_KEY
 @dataclass
 class Authenticator:
     settings: Settings
-    tokens: TokenValidator
+    tokens: TokenValidator | TrustedIssuers
     api_keys: ApiKeyStore
     modes: AuthModeStore
     introspector: Introspector
@@ -111,9 +119,11 @@ class Authenticator:
             raise Refused(
                 self._oauth_error(401, "invalid_token", str(exc)), UNKNOWN, TOKEN
             ) from None
+        except KeysUnavailable as exc:
+            raise Refused(keys_unavailable(exc), UNKNOWN, TOKEN) from None
         client_id = claims.client_id
         if self.introspector.required(claims.scopes):
-            self._confirm_active(token, client_id)
+            self._confirm_admin(token, claims)
         if not admin:
             mode, _ = self.modes.for_client(client_id)
             if not mode.accepts(TOKEN):
@@ -122,15 +132,29 @@ class Authenticator:
                     self._oauth_error(401, "invalid_token", description), client_id, TOKEN
                 )
         if scope not in claims.scopes:
-            description = f"This call needs the {scope} scope."
+            description = f"This call needs the {scope} scope{_read_from(claims)}."
             response = self._oauth_error(403, "insufficient_scope", description, scope)
             raise Refused(response, client_id, TOKEN)
         return Principal(client_id, TOKEN, claims.scopes)
 
-    def _confirm_active(self, token: str, client_id: str) -> None:
-        """RFC 7662: an admin token must still be active at the AS (fail closed)."""
+    def _confirm_admin(self, token: str, claims: TokenClaims) -> None:
+        """An admin token must still be active at the AS (RFC 7662, fail closed) or, where
+        the issuer cannot introspect, live no longer than the policy's admin lifetime."""
+        policy, client_id = self.tokens.policy_of(claims), claims.client_id
+        if policy.admin_verification is AdminVerification.JWT:
+            lifetime = claims.claims["exp"] - claims.claims["iat"]
+            if lifetime > policy.admin_max_lifetime:
+                description = (
+                    f"Admin tokens may live at most {policy.admin_max_lifetime} s "
+                    f"(they are not introspected); this one lives {int(lifetime)} s."
+                )
+                raise Refused(
+                    self._oauth_error(401, "invalid_token", description), client_id, TOKEN
+                )
+            return
+        digest = hashlib.sha256(token.encode()).digest()
         try:
-            active = self.introspector.active(token, hashlib.sha256(token.encode()).digest())
+            active = self.introspector.active(token, digest, policy)
         except IntrospectionUnavailable as exc:
             response = problem(503, "Cannot confirm the admin token", f"Refused: {exc}.")
             raise Refused(response, client_id, TOKEN) from None
@@ -167,3 +191,21 @@ class Authenticator:
             )
             raise Refused(response, key.client_id, API_KEY)
         return Principal(key.client_id, API_KEY, key.scopes, key.key_id)
+
+
+def _read_from(claims: TokenClaims) -> str:
+    """Where the scopes were read: an operator whose AS puts them in another claim sees
+    which one this API looked at (``INVENTORY_SCOPE_CLAIMS`` changes it)."""
+    return f" (scopes are read from the token's {', '.join(claims.scope_claims)} claim)"
+
+
+def keys_unavailable(exc: KeysUnavailable) -> Response:
+    """503, not 401: the token was not judged, so the client keeps it and comes back."""
+    response = problem(
+        503,
+        "Cannot check the token now",
+        f"{exc} The token was not judged; retry in {exc.retry_after} s with the same token.",
+        retry_after=exc.retry_after,
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response

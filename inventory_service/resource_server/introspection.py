@@ -26,6 +26,7 @@ from service_kit.discovery import DiscoveryError, discover
 
 from ..config import PREFIX, Settings
 from ..metrics import INTROSPECTIONS
+from .policy import TokenPolicy
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class IntrospectionUnavailable(Exception):
 class Introspector:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._endpoint: str | None = None
+        self._endpoints: dict[str, str] = {}  # issuer -> its introspection endpoint
         self._secret: str | None = settings.client_secret
         self._answers: OrderedDict[bytes, tuple[bool, float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -55,20 +56,21 @@ class Introspector:
     def required(scopes: frozenset[str]) -> bool:
         return ADMIN_SCOPE in scopes
 
-    def active(self, token: str, digest: bytes) -> bool:
-        """The AS's answer, remembered for the cache TTL; raises IntrospectionUnavailable."""
+    def active(self, token: str, digest: bytes, policy: TokenPolicy) -> bool:
+        """The answer of the AS ``policy`` trusts, remembered for the cache TTL; raises
+        IntrospectionUnavailable."""
         now = time.monotonic()
         hit = self._answers.get(digest)
         if hit is not None and hit[1] > now:
             return hit[0]
-        answer = self._ask(token)
+        answer = self._ask(token, policy)
         with self._lock:
             self._answers[digest] = (answer, now + self.settings.introspection_cache_ttl)
             if len(self._answers) > CACHE_SIZE:
                 self._answers.popitem(last=False)
         return answer
 
-    def _ask(self, token: str) -> bool:
+    def _ask(self, token: str, policy: TokenPolicy) -> bool:
         client_id = self.settings.client_id
         if not client_id:
             raise IntrospectionUnavailable(
@@ -77,7 +79,7 @@ class Introspector:
             )
         try:
             response = requests.post(
-                self._introspection_endpoint(),
+                self._introspection_endpoint(policy),
                 data={"token": token, "token_type_hint": "access_token"},
                 # RFC 6749 §2.3.1: form-urlencode id and secret before Basic encoding.
                 auth=(quote(client_id, safe=""), quote(self._client_secret(), safe="")),
@@ -102,12 +104,15 @@ class Introspector:
             self._secret = text
         return self._secret or ""
 
-    def _introspection_endpoint(self) -> str:
-        """RFC 8414 §2 ``introspection_endpoint``, discovered once (``service_kit.discovery``)."""
-        if self._endpoint is None:
-            meta = discover(self.settings.issuer, timeout=HTTP_TIMEOUT)
+    def _introspection_endpoint(self, policy: TokenPolicy) -> str:
+        """``INVENTORY_INTROSPECTION_ENDPOINT``, else RFC 8414 §2 ``introspection_endpoint``
+        discovered once per issuer (``service_kit.discovery``)."""
+        if policy.introspection_endpoint:
+            return policy.introspection_endpoint
+        if policy.issuer not in self._endpoints:
+            meta = discover(policy.issuer, timeout=HTTP_TIMEOUT)
             endpoint = meta.get("introspection_endpoint")
             if not isinstance(endpoint, str) or not endpoint:
                 raise ValueError("the AS metadata has no introspection_endpoint")
-            self._endpoint = endpoint
-        return self._endpoint
+            self._endpoints[policy.issuer] = endpoint
+        return self._endpoints[policy.issuer]

@@ -5,11 +5,18 @@ Keys leave on time: the JWKS is re-fetched once it is older than the AS's
 that notices, while other threads go on with the current keys (single flight). An unknown
 ``kid`` triggers at most one refetch per ``jwks_cooldown``; a failed fetch keeps the last good
 keys. ``generation`` goes up whenever a key leaves the set, so the token cache can tell.
+
+"Bad token" and "cannot check now" are told apart: a ``kid`` missing from a JWKS the AS has
+just served is unknown (the caller answers 401), but a ``kid`` missing while the AS cannot be
+reached raises ``KeysUnavailable`` (the caller answers 503 with ``Retry-After``). The last
+good JWKS is also saved in the data dir (``saved_jwks.py``): a worker that boots during an
+outage, or whose own fetch fails, uses the newest copy any worker fetched.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -22,6 +29,7 @@ import requests
 from service_kit.discovery import DiscoveryError, discover
 
 from ..metrics import JWKS_FETCHES
+from .saved_jwks import SavedJwks
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,15 @@ HTTP_TIMEOUT = 3.0
 MIN_JWKS_AGE = 1.0  # even with max-age=0 or no-store: never a fetch per request
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|[,\s])(?:no-store|no-cache)(?:$|[,\s])", re.IGNORECASE)
+
+
+class KeysUnavailable(Exception):
+    """A token names a key this process does not know, and the JWKS cannot be fetched now:
+    the token cannot be checked, which is not the same as a bad token."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The authorization server's keys cannot be fetched right now.")
+        self.retry_after = retry_after  # seconds until the next fetch attempt
 
 
 class JWKSCache:
@@ -47,6 +64,8 @@ class JWKSCache:
         cooldown: float,
         max_age: float,
         on_keys_removed: Callable[[], None] | None = None,
+        jwks_uri: str | None = None,
+        saved: SavedJwks | None = None,
     ) -> None:
         self.issuer = issuer
         self.cooldown = cooldown
@@ -54,13 +73,18 @@ class JWKSCache:
         self.generation = 0
         self._on_keys_removed = on_keys_removed
         self._lock = threading.Lock()
-        self._jwks_uri: str | None = None
+        self._jwks_uri: str | None = jwks_uri  # INVENTORY_JWKS_URI, else discovered
         self.metadata: dict[str, Any] = {}
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._stale_at = float("-inf")
+        self._saved = saved
+        self._good_at = float("-inf")  # wall-clock start of the fetch behind ``_keys``
+        self._unreachable = False  # the latest fetch attempt failed
 
     def get(self, kid: str | None) -> jwt.PyJWK | None:
+        """The key named ``kid``; ``None`` if the JWKS the AS serves lacks it; raises
+        ``KeysUnavailable`` if it is not known and the AS cannot be asked now."""
         seen = self._fetched_at
         self.refresh_if_stale()
         key = self._lookup(kid)
@@ -73,6 +97,9 @@ class JWKSCache:
                 if key is None and not fresh and self._cooled_down():
                     self._refresh()
                     key = self._lookup(kid)
+        if key is None and self._unreachable:
+            wait = math.ceil(self._stale_at - time.monotonic())
+            raise KeysUnavailable(max(1, wait))
         return key
 
     def _cooled_down(self) -> bool:
@@ -102,19 +129,43 @@ class JWKSCache:
         return keys.get(kid)
 
     def _refresh(self) -> None:
-        now = time.monotonic()
+        now, started = time.monotonic(), time.time()
         self._fetched_at = now
         try:
             uri = self._jwks_uri or self._discover()
             response = requests.get(uri, timeout=HTTP_TIMEOUT)
             response.raise_for_status()
-            keyset = jwt.PyJWKSet.from_dict(response.json())
+            document = response.json()
+            keyset = jwt.PyJWKSet.from_dict(document)
         except (requests.RequestException, ValueError, jwt.PyJWTError, DiscoveryError) as exc:
-            log.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._keys), exc)
+            self._unreachable = True
             self._stale_at = now + max(self.cooldown, MIN_JWKS_AGE)
+            self._adopt_saved()
+            log.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._keys), exc)
             return
         JWKS_FETCHES.inc()
+        self._unreachable = False
         self._stale_at = now + self._age_limit(response.headers.get("Cache-Control", ""))
+        self._install(keyset, started)
+        if self._saved is not None:
+            self._saved.save(document["keys"], started)
+
+    def _adopt_saved(self) -> None:
+        """After a failed fetch: the saved copy, if a fetch newer than ours wrote it."""
+        saved = self._saved.load() if self._saved is not None else None
+        if saved is None or saved.fetched_at <= self._good_at:
+            return
+        try:
+            keyset = jwt.PyJWKSet.from_dict({"keys": saved.keys})
+        except jwt.PyJWTError as exc:
+            log.warning("saved JWKS unusable, ignored: %s", exc)
+            return
+        self._install(keyset, saved.fetched_at)
+        log.info("JWKS taken from the saved copy of %s", time.ctime(saved.fetched_at))
+
+    def _install(self, keyset: jwt.PyJWKSet, fetched_at: float) -> None:
+        """Swap in a key set; anything that left it stops its tokens at once."""
+        self._good_at = fetched_at
         keys = {k.key_id: k for k in keyset.keys if k.key_id and k.public_key_use in (None, "sig")}
         removed = set(self._keys) - set(keys)
         if removed:

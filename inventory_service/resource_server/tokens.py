@@ -8,7 +8,12 @@ replayed as an access token), the algorithm must be on an asymmetric allow-list 
 the three segments must be canonical unpadded base64url (RFC 7515 §2; Python's decoder
 would skip stray characters and padding), and ``exp - iat`` may not exceed the policy's
 ``max_lifetime``. Nothing depends on claims only our own AS adds, so tokens from any
-RFC 9068 issuer validate. The keys come from ``jwks.py``.
+RFC 9068 issuer validate. The keys come from ``jwks.py``. Another issuer's shape (``typ``
+JWT or none, the client in ``azp``/``cid``, scopes in an array, a GUID audience) is the
+policy's profile (``profiles.py``); whatever the profile, a token carrying an ID token's
+claims is refused, and the client id is given its alias before anyone sees it.
+A key ``jwks.py`` cannot fetch while the AS is unreachable raises its
+``KeysUnavailable``, not ``InvalidToken``.
 
 Speed: a signature check costs more than a whole API-key request, so a token that passed
 every check is remembered, keyed by the SHA-256 of the token, until its ``exp``. Expiry and
@@ -23,19 +28,24 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
 
 from .jwks import JWKSCache
-from .policy import TokenPolicy
+from .policy import ACCESS_TOKEN_TYPES, TokenPolicy
+from .profiles import NONE, is_id_token, scopes_of
+from .saved_jwks import SavedJwks
 
 MAX_TOKEN_BYTES = 8192
+UNTRUSTED = "The token comes from an issuer this API does not trust."
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -45,23 +55,34 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class TokenClaims:
-    client_id: str
-    scopes: frozenset[str]
+    client_id: str  # after the policy's client aliases
+    scopes: frozenset[str]  # after the policy's scope map
     exp: int
     kid: str | None
     claims: dict[str, Any]
+    scope_claims: tuple[str, ...] = ("scope",)  # where the scopes were read, for messages
 
 
 class TokenValidator:
     """Validates access tokens for one policy (one issuer, one audience)."""
 
-    def __init__(self, *, policy: TokenPolicy) -> None:
+    def __init__(self, *, policy: TokenPolicy, data_dir: Path | None = None) -> None:
+        """``data_dir``: where the last good JWKS is saved for every worker and restart."""
         self.policy = policy
         self._cache: OrderedDict[bytes, TokenClaims] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.jwks = JWKSCache(
-            policy.issuer, policy.jwks_cooldown, policy.jwks_max_age, self.clear_cache
+            policy.issuer,
+            policy.jwks_cooldown,
+            policy.jwks_max_age,
+            self.clear_cache,
+            jwks_uri=policy.jwks_uri,
+            saved=SavedJwks(data_dir, policy.issuer) if data_dir else None,
         )
+
+    def policy_of(self, claims: TokenClaims) -> TokenPolicy:
+        """The policy that accepted ``claims`` (one here; ``TrustedIssuers`` has several)."""
+        return self.policy
 
     def validate(self, token: str) -> TokenClaims:
         if len(token) > MAX_TOKEN_BYTES:
@@ -88,8 +109,13 @@ class TokenValidator:
         except jwt.PyJWTError:
             raise InvalidToken("The token is not a well-formed JWT.") from None
         alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
-        if not isinstance(typ, str) or typ.lower() not in self.policy.token_types:
-            raise InvalidToken("The token is not an RFC 9068 access token (typ must be at+jwt).")
+        policy = self.policy
+        if payload_of(token).get("iss") != policy.issuer:
+            raise InvalidToken(UNTRUSTED)  # before any key lookup: no JWKS fetch for strangers
+        if typ is None and NONE in policy.token_types:
+            pass  # this issuer sends no typ (Okta, Cognito)
+        elif not isinstance(typ, str) or typ.lower() not in policy.token_types:
+            raise InvalidToken(_typ_refusal(policy))
         if alg not in self.policy.algorithms:
             raise InvalidToken("The token's signing algorithm is not accepted.")
         if kid is not None and not isinstance(kid, str):
@@ -104,10 +130,14 @@ class TokenValidator:
                 token,
                 key,
                 algorithms=[alg],
-                audience=self.policy.audience,
-                issuer=self.policy.issuer,
-                leeway=self.policy.leeway,
-                options={"require": list(self.policy.required_claims), "verify_iat": True},
+                audience=list(policy.accepted_audiences) if policy.audience_bound else None,
+                issuer=policy.issuer,
+                leeway=policy.leeway,
+                options={
+                    "require": list(policy.required_claims),
+                    "verify_iat": True,
+                    "verify_aud": policy.audience_bound,
+                },
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("The token has expired.") from None
@@ -121,19 +151,31 @@ class TokenValidator:
             raise InvalidToken(f"The token lacks the '{exc.claim}' claim.") from None
         except (jwt.PyJWTError, ValueError, TypeError):
             raise InvalidToken("The token's signature or claims are invalid.") from None
-        client_id, scope = claims.get("client_id"), claims.get("scope", "")
-        if not isinstance(client_id, str) or not client_id or not isinstance(scope, str):
+        if is_id_token(claims) or claims.get("token_use", "access") != "access":
+            raise InvalidToken("The token is an ID token; send an access token.")
+        if not policy.audience_bound and "aud" in claims:
+            audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+            if not set(audiences) & set(policy.accepted_audiences):
+                raise InvalidToken("The token is meant for another resource.")
+        client_id = next((claims[c] for c in policy.client_id_claims if c in claims), None)
+        # Without an aud check (Cognito), the scope map is the binding: only its names count.
+        scopes = scopes_of(
+            claims, policy.scope_claims, dict(policy.scope_map), not policy.audience_bound
+        )
+        if not isinstance(client_id, str) or not client_id or scopes is None:
             raise InvalidToken("The token's client_id or scope is malformed.")
-        if not isinstance(claims.get("jti"), str) or not claims["jti"]:
-            raise InvalidToken("The token's jti is malformed.")
-        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-            raise InvalidToken("The token's sub is malformed.")
+        for name in ("jti", "sub"):
+            if name in policy.required_claims and (
+                not isinstance(claims.get(name), str) or not claims[name]
+            ):
+                raise InvalidToken(f"The token's {name} is malformed.")
         exp, iat = claims["exp"], claims["iat"]
         if not all(_numeric_date(claims[c]) for c in ("exp", "iat", "nbf") if c in claims):
             raise InvalidToken("The token's exp, iat and nbf must be JSON numbers.")
-        if exp - iat > self.policy.max_lifetime:
-            raise InvalidToken(f"The token lives longer than {self.policy.max_lifetime} s.")
-        return TokenClaims(client_id, frozenset(scope.split()), int(exp), kid, claims)
+        if exp - iat > policy.max_lifetime:
+            raise InvalidToken(f"The token lives longer than {policy.max_lifetime} s.")
+        client_id = policy.aliases.get(client_id, client_id)
+        return TokenClaims(client_id, scopes, int(exp), kid, claims, policy.scope_claims)
 
     def _remember(self, digest: bytes, claims: TokenClaims, generation: int) -> None:
         if self.policy.cache_size <= 0:
@@ -152,6 +194,24 @@ class TokenValidator:
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+
+
+def _typ_refusal(policy: TokenPolicy) -> str:
+    if policy.token_types == ACCESS_TOKEN_TYPES:
+        return "The token is not an RFC 9068 access token (typ must be at+jwt)."
+    return f"The token's typ header is not one this API accepts ({', '.join(policy.token_types)})."
+
+
+def payload_of(token: str) -> dict[str, Any]:
+    """A token's claims before any check, only to route it to its issuer's policy."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def _numeric_date(value: Any) -> bool:

@@ -12,11 +12,8 @@ both databases are compared.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
@@ -25,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+from tests.faults.gunicorn_workers import kill_one_worker
 from tests.integration.conftest import client_token, oauth_env
 from tests.support.processes import wait_until
 
@@ -42,11 +40,6 @@ _stats_lock = threading.Lock()
 def count(stats: Counter, what: str) -> None:
     with _stats_lock:
         stats[what] += 1
-
-
-def workers(master_pid: int) -> set[int]:
-    out = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
-    return {int(pid) for pid in out.stdout.split()}
 
 
 def place_until_answered(url: str, key: str, quantity: int, stats: Counter) -> requests.Response:
@@ -112,15 +105,8 @@ def test_killing_order_workers_leaves_no_reservation_without_an_order(
     try:
         for _ in range(KILLS):
             time.sleep(KILL_EVERY)
-            victim = random.choice(sorted(workers(master)))
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
-            # gunicorn replaces it; wait until two workers serve again before the next kill.
-            wait_until(
-                lambda v=victim: v not in workers(master) and len(workers(master)) == 2,
-                timeout=15,
-                what="gunicorn to replace the killed worker",
-            )
+            # gunicorn replaces it; two workers serve again before the next kill.
+            killed.append(kill_one_worker(master, expected=2))
     finally:
         stop.set()
         for t in threads:

@@ -6,6 +6,11 @@ fetches so tests can check the resource server's caching, and can be made to fai
 Like a real AS it answers RFC 7662 introspection for the clients in ``introspectors``:
 active for a token it signed with a key it still holds, unless its ``jti`` or its client
 was revoked (``revoked_jtis``, ``disabled_clients``).
+
+Its token endpoint refuses (401 ``invalid_client``) unless ``grants_tokens`` is set; then it
+records each request (``token_requests``: form, Basic header, and any client assertion's
+header and claims, unverified) so client tests see exactly what a client sends, and answers
+with a token minted for the requested ``resource`` or ``audience``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class TestIssuer:
         self.introspections = 0
         self.revoked_jtis: set[str] = set()
         self.disabled_clients: set[str] = set()
+        self.grants_tokens = False
+        self.token_requests: list[dict[str, Any]] = []
         self.kid = self.add_key()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -137,6 +144,30 @@ class TestIssuer:
             and claims.get("client_id") not in self.disabled_clients
         )
 
+    def _token_response(self, form: dict[str, list[str]], headers: Any) -> dict[str, Any]:
+        """Record a token request and answer it the way an AS that trusts everyone would."""
+        fields = {name: values[0] if len(values) == 1 else values for name, values in form.items()}
+        request: dict[str, Any] = {"form": fields, "authorization": headers.get("Authorization")}
+        assertion = fields.get("client_assertion")
+        if isinstance(assertion, str):
+            request["assertion_header"] = jwt.get_unverified_header(assertion)
+            request["assertion_claims"] = jwt.decode(assertion, options={"verify_signature": False})
+        self.token_requests.append(request)
+        return {"access_token": self._grant(request), "token_type": "Bearer", "expires_in": 300}
+
+    @staticmethod
+    def requesting_client(request: dict[str, Any]) -> str:
+        """The client id a recorded token request names (Basic, form or assertion)."""
+        basic = request.get("authorization") or ""
+        if basic.startswith("Basic "):
+            return unquote(base64.b64decode(basic[6:]).decode().partition(":")[0])
+        return str(request["form"].get("client_id") or request.get("assertion_claims", {})["sub"])
+
+    def _grant(self, request: dict[str, Any]) -> str:
+        fields = request["form"]
+        audience = fields.get("resource") or fields.get("audience") or "urn:no-audience"
+        return self.mint(audience, scope=fields.get("scope") or None)
+
     def _handler(self):
         issuer = self
 
@@ -161,15 +192,19 @@ class TestIssuer:
                 return self._send(404, {"error": "not_found"})
 
             def do_POST(self):
-                # This issuer mints tokens for tests directly; its token endpoint refuses.
+                if self.path == "/token" and issuer.grants_tokens and not issuer.failing:
+                    return self._send(200, issuer._token_response(self._form(), self.headers))
                 if self.path != "/introspect" or issuer.failing:
                     return self._send(401, {"error": "invalid_client"})
                 if not issuer._authenticated(self.headers.get("Authorization", "")):
                     return self._send(401, {"error": "invalid_client"})
                 issuer.introspections += 1
-                length = int(self.headers.get("Content-Length", "0"))
-                form = parse_qs(self.rfile.read(length).decode())
+                form = self._form()
                 return self._send(200, {"active": issuer._active(form.get("token", [""])[0])})
+
+            def _form(self) -> dict[str, list[str]]:
+                length = int(self.headers.get("Content-Length", "0"))
+                return parse_qs(self.rfile.read(length).decode())
 
             def _send(self, status: int, body: dict, extra: dict | None = None) -> None:
                 data = json.dumps(body).encode()

@@ -34,6 +34,17 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, what: s
         time.sleep(interval)
 
 
+def stop_process_group(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    """SIGTERM the process group a test started (``start_new_session=True``), then SIGKILL."""
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def run_cli(
     package: str, env: dict[str, str], *args: str, check: bool = True
 ) -> subprocess.CompletedProcess:
@@ -85,13 +96,7 @@ class Service:
             return False
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process_group(self.proc)
         self.proc = None
 
     def logs(self) -> str:

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from order_service.oauth_client import ShortLivedPrivateKeyJWT
+from order_service.client_auth import ShortLivedPrivateKeyJWT
 
 
 def payload_of(jwt: str) -> dict:

@@ -106,6 +106,18 @@ def test_a_forged_token_is_invalid_token(gate, issuer):
     assert headers["www-authenticate"].startswith('Bearer error="invalid_token"')
 
 
+def test_a_token_whose_key_cannot_be_fetched_now_is_503_with_retry_after(gate, issuer):
+    assert call(gate, LIST, bearer(issuer.mint(MCP_URL)))[0] == 200
+    issuer.failing = True
+    issuer.rotate()
+    status, headers, body = call(gate, LIST, bearer(issuer.mint(MCP_URL)))
+    assert status == 503
+    assert headers["content-type"] == "application/problem+json"
+    assert int(headers["retry-after"]) >= 1
+    assert "www-authenticate" not in headers
+    assert json.loads(body)["title"] == "Cannot check the token now"
+
+
 def test_a_read_only_token_on_a_write_tool_is_403_with_held_plus_needed_scope(gate, issuer):
     token = issuer.mint(MCP_URL, scope="inventory:read", client_id="readonly-agent")
     status, headers, body = call(

@@ -163,7 +163,7 @@ def test_a_failed_refresh_keeps_the_last_good_keys(api, issuer):
     assert api.get("/inventory", token=api.token()).status_code == 200
     issuer.failing = True
     issuer.rotate()
-    assert api.get("/inventory", token=api.token()).status_code == 401  # new kid, JWKS down
+    assert api.get("/inventory", token=api.token()).status_code == 503  # new kid, JWKS down
     issuer.kid = old_kid  # a new token under the old, still-known key
     assert api.get("/inventory", token=api.token()).status_code == 200
 
