@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.support.processes import wait_until
+
 from .conftest import metric
 
 
@@ -27,4 +29,5 @@ def test_a_second_master_on_the_same_data_dir_keeps_the_first_ones_counters(
     second = inventory_factory(auth_server, **shared)
     assert metric(first.url, name) == 30
     assert metric(second.url, name) == 0  # each master sums its own workers
-    assert len(list((tmp_path / "inventory" / "workers").iterdir())) == 4
+    markers = tmp_path / "inventory" / "workers"  # each master's workers mark themselves ready
+    wait_until(lambda: len(list(markers.iterdir())) == 4, what="4 readiness markers")
