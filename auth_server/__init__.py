@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from service_kit import edge
+
 from . import authorize, cli, errors, routes
 from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
 from .config import Settings
@@ -26,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    edge.install(app, settings.edge)
     storage = open_storage(settings)  # SQLite and PEM files, or AUTH_DATABASE_URL
     store, keys = storage.store, storage.keys
     keys.ensure_signing_key()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from limits import parse
 
 from service_kit.database_settings import DatabaseSettings
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .storage.key_encryption import load_key_encryption_key
@@ -43,6 +44,7 @@ class Settings:
     # AUTH_DATABASE_URL: several replicas on PostgreSQL (storage/backends.py)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     key_encryption_key: str | None = field(default=None, repr=False)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
     def base_url(self) -> str:
@@ -58,10 +60,15 @@ class Settings:
         """Defaults, then ``AUTH_*`` from the environment, then ``overrides`` (tests)."""
         raw = Environment(PREFIX, overrides)
         scopes = _scopes(raw.get("scopes")) or cls.scopes
+        issuer = _issuer(raw.get("issuer"))
+        edge = EdgeSettings.load(raw, public_urls=[issuer])
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
-            issuer=_issuer(raw.get("issuer")),
+            issuer=issuer,
+            edge=edge,
             data_dir=Path(raw.get("data_dir") or ".data/auth_server"),
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),

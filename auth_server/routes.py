@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from service_kit.prometheus import exposition
 
-from .client_auth_abuse import throttled
+from .client_auth_abuse import registration_throttled, throttled
 from .form_checks import check_form_request
 from .oauth2.metadata import server_metadata
 from .oauth2.registration import admin_token_matches
@@ -54,6 +54,7 @@ def revoke() -> Response:
 
 
 @bp.post("/oauth/register")
+@registration_throttled
 def register() -> Response:
     settings = current_app.extensions["auth_settings"]
     if not settings.admin_token:

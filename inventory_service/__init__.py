@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from service_kit import edge
+
 from . import errors
 from .api import cli as api_cli
 from .api import releases as api_releases
@@ -53,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    edge.install(app, settings.edge)
     db = Database(settings.data_dir / DB_FILE)
     shared = open_stores(settings.database, db, settings.auth_mode)
     modes = shared.modes

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from service_kit.database_settings import DatabaseSettings
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
@@ -53,6 +54,7 @@ class Settings:
     usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
     # INVENTORY_DATABASE_URL: the state shared by several replicas (stores.py)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
     def issuers(self) -> list[str]:
@@ -71,13 +73,17 @@ class Settings:
         raw = Environment(PREFIX, overrides)
         resource = raw.http_url("resource")
         policies = load_policies(raw, audience=resource)
+        edge = EdgeSettings.load(raw, public_urls=[resource])
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
+            edge=edge,
             issuer=policies[0].issuer,
             resource=resource,
             token_policy=policies[0],
             token_policies=policies,
             data_dir=Path(raw.get("data_dir") or ".data/inventory_service"),
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from service_kit import database_errors
+from service_kit import database_errors, edge
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("authlib").setLevel(logging.INFO)  # Authlib logs tokens at DEBUG
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    edge.install(app, settings.edge)
     tokens = None
     if settings.oauth:
         tokens = TokenCache(

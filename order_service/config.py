@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from service_kit.database_settings import DatabaseSettings
+from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
 from .client_auth import (
@@ -79,6 +80,7 @@ class Settings:
     reconcile_interval: int = 10
     # ORDER_DATABASE_URL: orders and intents shared by several replicas (stores.py)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     def __repr__(self) -> str:
         return f"Settings(auth={self.auth!r}, inventory_url={self.inventory_url!r})"
@@ -94,13 +96,17 @@ class Settings:
             raise ConfigError(
                 f"{PREFIX}API_KEY (or {PREFIX}API_KEY_FILE) is required when {PREFIX}AUTH=api_key"
             )
+        edge = EdgeSettings.load(raw)  # no public URL of its own: ORDER_ALLOWED_HOSTS
+        host = str(raw.get("host", cls.host))
+        edge.check_bind(host, raw.variable("host"), raw.variable("trusted_proxies"))
         return cls(
+            edge=edge,
             inventory_url=raw.http_url("inventory_url").rstrip("/"),
             data_dir=Path(raw.get("data_dir") or ".data/order_service"),
             auth=auth,
             api_key=api_key,
             oauth=_oauth(raw) if auth == "oauth" else None,
-            host=str(raw.get("host", cls.host)),
+            host=host,
             port=raw.whole_number("port", cls.port, 1, 65535),
             workers=raw.whole_number("workers", cls.workers, 1, 64),
             threads=raw.whole_number("threads", cls.threads, 1, 64),

@@ -21,10 +21,30 @@ from service_kit.discovery import DiscoveryError, discover
 
 from . import client_auth
 from .config import OAuthSettings
-from .token_cache import AuthServerUnavailable, TokenRefused
+from .token_cache import AuthServerThrottling, AuthServerUnavailable, TokenRefused
 
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0
+
+
+MAX_RETRY_AFTER = 300
+
+
+def _raise_on_throttling(response: requests.Response, *args, **kwargs) -> None:
+    """A 429 from the token endpoint is throttling, not a refusal of our credentials.
+
+    Authlib would read its RFC 6749 §5.2 body (``temporarily_unavailable``) as an OAuth
+    error like any other; this ``requests`` hook sees the status first and keeps the AS's
+    ``Retry-After`` (RFC 9110 §10.2.3: seconds; a date counts as one second here).
+    """
+    if response.status_code != 429:
+        return
+    value = response.headers.get("Retry-After", "")
+    seconds = int(value) if value.isdigit() else 1
+    raise AuthServerThrottling(
+        f"the token endpoint is throttling us (429, Retry-After: {value or 'absent'})",
+        min(max(seconds, 1), MAX_RETRY_AFTER),
+    )
 
 
 class ClientCredentials:
@@ -60,6 +80,7 @@ class ClientCredentials:
         if self.settings.audience is not None:
             params["audience"] = self.settings.audience  # Auth0's and Hydra's name for it
         with client_auth.session(self.settings, endpoint) as session:
+            session.hooks["response"].append(_raise_on_throttling)
             try:
                 token = session.fetch_token(
                     endpoint, grant_type="client_credentials", timeout=TIMEOUT, **params

@@ -24,7 +24,7 @@ from typing import Any
 from .intents import Intents, OrderStatus
 from .inventory_client import InventoryClient, InventoryError
 from .orders import Orders
-from .token_cache import AuthServerUnavailable, TokenRefused
+from .token_cache import AuthServerThrottling, AuthServerUnavailable, TokenRefused
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,13 @@ class Placement:
             else:
                 self.intents.let_go(order_id)
             return answer
+        except AuthServerThrottling as exc:
+            self.intents.let_go(order_id)
+            return Answer(
+                503,
+                problem_body(503, "Authorization server is throttling Order", f"{exc}."),
+                {"Retry-After": str(exc.retry_after)},
+            )
         except AuthServerUnavailable as exc:
             self.intents.let_go(order_id)
             detail = f"No valid access token and {exc}."

@@ -9,7 +9,8 @@ The rules, each tested with a fake clock:
 * If the authorization server is down, a token that has not actually expired keeps being
   used (we were only refreshing early); without one, ``AuthServerUnavailable`` says so.
   After a failed fetch, further attempts wait ``retry_after`` seconds, counted from the end
-  of the failed attempt, so an outage does not put every request behind a connect timeout.
+  of the failed attempt, so an outage does not put every request behind a connect timeout;
+  after a 429 (``AuthServerThrottling``), the AS's ``Retry-After`` if that is longer.
 * One attempt at a time, even while the authorization server hangs: threads that waited
   for an attempt get its outcome (its token, or its failure) instead of making their own;
   while an early refresh is under way, the others keep using the still-valid token.
@@ -17,6 +18,7 @@ The rules, each tested with a fake clock:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,14 @@ from dataclasses import dataclass
 
 class AuthServerUnavailable(Exception):
     """No usable token and the authorization server could not be reached."""
+
+
+class AuthServerThrottling(AuthServerUnavailable):
+    """The token endpoint answered 429: no new attempt before ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class TokenRefused(Exception):
@@ -55,6 +65,7 @@ class TokenCache:
         self._token: CachedToken | None = None
         self._failed_at = float("-inf")
         self._failure = "the authorization server was unreachable moments ago"
+        self._pause = retry_after  # after a 429, the AS's own Retry-After if longer
 
     def get(self) -> str:
         token = self._fresh()
@@ -95,9 +106,12 @@ class TokenCache:
     def _refresh(self) -> CachedToken:
         now = self._clock()
         still_valid = self._still_valid(now)
-        if now - self._failed_at < self._retry_after:
+        if now - self._failed_at < self._pause:
             if still_valid:
                 return still_valid
+            if self._pause > self._retry_after:
+                left = max(1, math.ceil(self._pause - (now - self._failed_at)))
+                raise AuthServerThrottling(self._failure, left)
             raise AuthServerUnavailable(self._failure)
         try:
             value, expires_in = self._fetch()
@@ -106,6 +120,8 @@ class TokenCache:
             # whole fetch timeout must not leave the next one free to start at once.
             self._failed_at = self._clock()
             self._failure = str(exc)
+            # An AS that says when to come back (429 Retry-After) is asked no sooner.
+            self._pause = max(self._retry_after, getattr(exc, "retry_after", 0))
             if still_valid:
                 return still_valid
             raise

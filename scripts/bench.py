@@ -391,7 +391,7 @@ class Bench:
             self.metric("inventory_service", "inventory_jwks_fetches_total") / workers
         )
         # Each worker refetches the JWKS once its copy is older than the AS's max-age (60 s,
-        # issue 11: keys must leave on time): one fetch, plus one per minute of load.
+        # keys must leave on time): one fetch, plus one per minute of load.
         self.results["jwks_fetches_allowed_per_worker"] = 1 + int(
             (time.monotonic() - started) // JWKS_MAX_AGE
         )
@@ -617,7 +617,7 @@ def report(results: dict, console: Console) -> None:
         ("mcp_server_cpu_us_per_call", ""),
         ("rest_server_cpu_us_per_call", ""),
         ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
-        ("as_server_cpu_us_per_token", "ES256 ≤ 700 (issue 13: not met, see the floor)"),
+        ("as_server_cpu_us_per_token", "ES256 ≤ 700 (not met, see the floor)"),
         ("as_floor_server_cpu_us_per_request", "(GET /healthz: gunicorn gthread + Flask alone)"),
     ]
     table = Table(

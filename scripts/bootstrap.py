@@ -36,7 +36,7 @@ AS_CLIENTS = {
     # Inventory's own client: it introspects admin tokens (RFC 7662) as this client.
     "inventory-service": "inventory:read",
 }
-#: The MCP agents (issue 10): tokens for the MCP URL only, never for the REST API.
+#: The MCP agents: tokens for the MCP URL only, never for the REST API.
 #: The ``-jwt`` one authenticates with private_key_jwt (a key pair made at bootstrap).
 MCP_AGENTS = {
     "inventory-agent": "inventory:read inventory:write",

@@ -2,7 +2,7 @@
 
 Every admin CLI call is a new interpreter importing Flask, Authlib and the app: 0.6-0.8 s of
 CPU here, and the demo's bootstrap and cockpit chapters make fifteen such calls, one after
-another (issue 13: a newcomer waits for them). A session is one child process per service,
+another (a newcomer waits for them). A session is one child process per service,
 started with that service's environment, that runs the same click commands one after
 another in-process and answers each with its exit code and output. The commands, their code
 and their separate environments are those of ``flask --app``; only the start-ups are shared.

@@ -140,7 +140,7 @@ class Narrator:
 
     def run(self) -> None:
         self.console.rule(f"[bold]API keys → OAuth 2.1 client credentials[/] ({self.rt.label})")
-        from . import narration_cockpit as cockpit  # issue 12: scan, audit, brownout, purge
+        from . import narration_cockpit as cockpit  # scan, audit, brownout, purge
 
         self.phase_0()
         self.phase_1()
@@ -149,7 +149,7 @@ class Narrator:
         self.phase_3()
         self.lessons()
         cockpit.phase_4(self)
-        McpChapter(self).run()  # issue 10: the story's own frame, an agent on tokens only
+        McpChapter(self).run()  # phase 5: an agent on tokens only
         self.finish()
 
     def phase_0(self) -> None:

@@ -14,10 +14,12 @@ runtime offers; on another runtime the chapters say so and step aside.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import requests
@@ -55,6 +57,22 @@ def _local(n: Narrator, what: str) -> bool:
     return False
 
 
+def write_sample_config(directory: Path, key: str) -> Path:
+    """The file the scan finds: it holds a live key, so only its owner may read it (0600)."""
+    directory.mkdir(mode=0o700, exist_ok=True)
+    path = directory / "reporting-job.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older, wider file is narrowed too
+    with os.fdopen(fd, "w") as f:
+        f.write(
+            "# reporting-job settings, as found in a repository\n"
+            "INVENTORY_URL=http://127.0.0.1:9001\n"
+            f"INVENTORY_API_KEY={key}\n"
+            f"EXAMPLE_KEY={LOOK_ALIKE}\n"
+        )
+    return path
+
+
 def before_cutoff(n: Narrator) -> None:
     if not _local(n, "The cockpit (scan, audit, brownout)"):
         return
@@ -65,13 +83,7 @@ def before_cutoff(n: Narrator) -> None:
     )
     key = n.key("reporting-job")
     sample = n.rt.state / "sample-config"  # type: ignore[attr-defined]
-    sample.mkdir(exist_ok=True)
-    (sample / "reporting-job.env").write_text(
-        "# reporting-job settings, as found in a repository\n"
-        "INVENTORY_URL=http://127.0.0.1:9001\n"
-        f"INVENTORY_API_KEY={key}\n"
-        f"EXAMPLE_KEY={LOOK_ALIKE}\n"
-    )
+    write_sample_config(sample, key)
     scan = _cli(n, "inventory_service", "api-keys", "scan", str(sample))
     _show(n, f"flask --app inventory_service api-keys scan {sample.name}", scan.stdout, key)
     n.expect(scan.returncode == 1, f"the scan should exit 1 on a live key: {scan.stderr[-300:]}")

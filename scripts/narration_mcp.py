@@ -1,4 +1,4 @@
-"""The demo's MCP chapter (issue 10): an AI agent gets in with client credentials, never a key.
+"""The demo's MCP chapter (phase 5): an AI agent gets in with client credentials, never a key.
 
 Told after phase 3 by ``Narrator.run`` (``narration.py``), against any runtime that also
 offers ``mcp_resource`` (the MCP URL, which tokens for it carry as ``aud``) and

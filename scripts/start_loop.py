@@ -1,5 +1,5 @@
 """Start each service N times on a fresh data dir with several workers, and count the starts
-in which a worker died or the log says "database is locked" (issue: clean starts).
+in which a worker died or the log says "database is locked".
 
     .venv/bin/python -m scripts.start_loop 50 --workers 4
 

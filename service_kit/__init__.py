@@ -9,4 +9,6 @@ this kit, never each other.
 - ``prometheus``: the metrics exposition, summed across gunicorn workers.
 - ``gunicorn``: ``python -m <service>`` — prepare, then exec gunicorn with the shared hooks.
 - ``discovery``: where an authorization server publishes its metadata (RFC 8414, OIDC).
+- ``edge``: trusted proxies (the caller's address, where a service may listen) and the
+  Host allow-list.
 """

@@ -12,6 +12,13 @@ verifies it against the JWK Set registered for the client. On top of Authlib's c
   short-lived and the ``jti`` replay store stays small.
 - A ``jti`` already spent is refused (RFC 7523 §3 item 7), in ``SpentAssertions`` so that
   every worker sees it.
+- A form ``client_id`` sent beside the assertion must be the assertion's ``sub`` (RFC 7521
+  §4.2: "the value MUST identify the same client"); Authlib reads only ``sub``.
+
+An unknown ``sub`` is refused before any signature check, so a known client id costs about
+a signature verification (~0.3 ms) more than an unknown one. Client ids are not secrets
+(RFC 6749 §2.2; they travel in clear in every Basic header), and a dummy verification per
+unknown id would make every flood cost that much more (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from joserfc.jwk import KeySet
 from ..clients import AuthMethod, Client
 from ..config import Settings
 from ..storage.interfaces import SpentAssertions
+from .client_auth import note_failure
 
 log = logging.getLogger(__package__)  # one logger, "auth_server.oauth2", for the OAuth code
 
@@ -47,11 +55,17 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
     def __call__(self, query_client, request) -> Client | None:
         try:
-            return super().__call__(query_client, request)
+            client = super().__call__(query_client, request)
         except InvalidClientError as exc:
             # Answer like any other failed client authentication; keep the reason in the log.
             log.info("private_key_jwt refused: %s", exc.description)
             return None
+        form_id = request.form.get("client_id")
+        if client is not None and form_id is not None and form_id != client.get_client_id():
+            note_failure("client_id does not match the assertion's sub")
+            log.info("private_key_jwt refused: form client_id is not the assertion's sub")
+            return None
+        return client
 
     def get_audiences(self) -> list[str]:
         return self._audiences

@@ -95,7 +95,7 @@ class Registration(ClientRegistrationEndpoint):
                 self._settings, self._registry.clients, metadata["scope"].split(), resources
             )
         except registration_policy.PolicyViolation as exc:
-            log.warning("registration refused: %s", exc)
+            log.warning("registration refused: %s peer=%s", exc, flask_request.remote_addr)
             raise RegistrationMetadataError(str(exc)) from None
         metadata["resource"] = resources
         return metadata

@@ -122,7 +122,12 @@ class SigningKeys(Protocol):
 
 
 class FailureBudget(Protocol):
-    """Failed client authentications counted per key in a window shared by every worker."""
+    """Failed client authentications counted per key in a window shared by every worker.
+
+    Keys are attacker-chosen text (a claimed client id, a peer address), so the state must
+    stay bounded: expired windows are swept across all keys, and the number of keys is
+    capped (the oldest windows go first).
+    """
 
     def exhausted(self, key: str) -> bool:
         """True once the key has spent its budget in the current window."""

@@ -4,7 +4,9 @@ The ``FailureBudget`` of ``interfaces.py`` for ``AUTH_DATABASE_URL``. ``spend`` 
 upsert that either counts into the current window or opens a new one, so failures on
 every replica add up to one budget (with two replicas on per-process counters an attacker
 would get twice as many guesses). Only failed authentications write; a request that
-authenticates costs one indexed read.
+authenticates costs one indexed read. The keys are attacker-chosen, so the table stays
+bounded as ``throttle.py``'s does: each failure sweeps the expired windows (through the
+index on ``window_end``) and, past ``MAX_ROWS``, the windows closest to their end.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from limits import parse
 
 from service_kit.postgres import PostgresDatabase
 
+from .throttle import MAX_ROWS
+
 
 class PostgresFailureBudget:
     """``limit`` as ``limits`` writes it (``20/minute``): failures per key per window."""
 
-    def __init__(self, db: PostgresDatabase, limit: str) -> None:
+    def __init__(self, db: PostgresDatabase, limit: str, max_rows: int = MAX_ROWS) -> None:
         self.db = db
+        self.max_rows = max_rows
         item = parse(limit)
         self.amount, self.window = item.amount, item.get_expiry()
 
@@ -46,6 +51,12 @@ class PostgresFailureBudget:
                 " window_end = CASE WHEN failure_windows.window_end <= %(now)s"
                 " THEN excluded.window_end ELSE failure_windows.window_end END",
                 {"key": key, "end": now + self.window, "now": now},
+            )
+            conn.execute("DELETE FROM failure_windows WHERE window_end <= %s", (now,))
+            conn.execute(
+                "DELETE FROM failure_windows WHERE key IN (SELECT key FROM failure_windows"
+                " WHERE key != %s ORDER BY window_end DESC OFFSET %s)",
+                (key, self.max_rows - 1),
             )
 
     def retry_after(self, key: str) -> int:

@@ -56,8 +56,14 @@ CREATE TABLE IF NOT EXISTS throttle (
     expires_at REAL NOT NULL
 );
 """
+# The sweep of expired windows (every write) reads this index, not the table.
+THROTTLE_INDEX = """
+CREATE INDEX IF NOT EXISTS throttle_expiry ON throttle (expires_at);
+"""
 
-SCHEMA = CLIENTS + SPENT_ASSERTIONS + REVOKED_TOKENS + CLIENT_REVOCATIONS + THROTTLE
+SCHEMA = (
+    CLIENTS + SPENT_ASSERTIONS + REVOKED_TOKENS + CLIENT_REVOCATIONS + THROTTLE + THROTTLE_INDEX
+)
 
 # With AUTH_DATABASE_URL: the signing keys, each private key a Fernet token
 # (AUTH_KEY_ENCRYPTION_KEY), so every replica signs with the same key (postgres_keys.py).
@@ -79,6 +85,7 @@ CREATE TABLE IF NOT EXISTS failure_windows (
     count      INTEGER NOT NULL,
     window_end DOUBLE PRECISION NOT NULL
 );
+CREATE INDEX IF NOT EXISTS failure_windows_end ON failure_windows (window_end);
 """
 
 POSTGRES_SCHEMA = (

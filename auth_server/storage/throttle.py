@@ -6,7 +6,16 @@ worker (with two workers an attacker would get twice the budget, more with more 
 and a demo should not need a Redis. So ``SQLiteStorage`` is the fixed-window part of the
 ``limits`` Storage interface over one table (``schema.THROTTLE``): ``BEGIN IMMEDIATE``
 makes each increment atomic across processes. Only failed client authentications write
-here; a successful request costs one indexed read.
+here, and only while under budget (``client_auth_abuse.py``); a successful request writes
+nothing.
+
+The table stays bounded whatever the callers send: every write first deletes every expired
+window (by the ``expires_at`` index, so it costs nothing when there is nothing to delete),
+and then, if more than ``max_rows`` keys remain, the windows closest to their end are
+dropped. A flood of unique client ids from many addresses can therefore cost a key its
+count early — it starts a fresh window — but never grows the file. Any other
+``FailureBudget`` implementation owes the same: state swept by time across all keys, and a
+hard cap.
 
 ``limits`` is used directly rather than through Flask-Limiter: the extension's generic
 per-request machinery (a before-request pass over every limit, exemption scopes, header
@@ -28,7 +37,9 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from .schema import THROTTLE
+from .schema import THROTTLE, THROTTLE_INDEX
+
+MAX_ROWS = 10_000  # ~1 MB of SQLite pages at most
 
 
 class FixedWindowBudget:
@@ -66,8 +77,11 @@ class SQLiteStorage(Storage):
 
     STORAGE_SCHEME = ["sqlite"]
 
-    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
+    def __init__(
+        self, uri: str, wrap_exceptions: bool = False, max_rows: int = MAX_ROWS, **options
+    ) -> None:
         self.path = Path(urlsplit(uri).path)
+        self.max_rows = max_rows
         self._local = threading.local()
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
@@ -81,6 +95,7 @@ class SQLiteStorage(Storage):
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             conn.execute("PRAGMA busy_timeout=10000")
             conn.execute(THROTTLE)
+            conn.execute(THROTTLE_INDEX)
             self._local.conn = conn
         return conn
 
@@ -89,15 +104,20 @@ class SQLiteStorage(Storage):
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("DELETE FROM throttle WHERE key = ? AND expires_at <= ?", (key, now))
+            db.execute("DELETE FROM throttle WHERE expires_at <= ?", (now,))
             db.execute(
                 "INSERT INTO throttle VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
                 (key, amount, now + expiry),
             )
             count = db.execute("SELECT count FROM throttle WHERE key = ?", (key,)).fetchone()[0]
-            if amount and count % 100 == 0:  # now and then, sweep expired windows
-                db.execute("DELETE FROM throttle WHERE expires_at <= ?", (now,))
+            rows = db.execute("SELECT count(*) FROM throttle").fetchone()[0]
+            if rows > self.max_rows:
+                db.execute(
+                    "DELETE FROM throttle WHERE key IN (SELECT key FROM throttle "
+                    "WHERE key != ? ORDER BY expires_at LIMIT ?)",
+                    (key, rows - self.max_rows),
+                )
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -140,6 +160,8 @@ class SQLiteStorage(Storage):
         self._db().execute("DELETE FROM throttle WHERE key = ?", (key,))
 
 
-def sqlite_failure_budget(db_path: Path, limit: str) -> FixedWindowBudget:
+def sqlite_failure_budget(db_path: Path, limit: str, max_rows: int = MAX_ROWS) -> FixedWindowBudget:
     """The budget every worker shares, in the AS's database file."""
-    return FixedWindowBudget(SQLiteStorage(f"sqlite:///{db_path.resolve()}"), limit)
+    return FixedWindowBudget(
+        SQLiteStorage(f"sqlite:///{db_path.resolve()}", max_rows=max_rows), limit
+    )

@@ -28,10 +28,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit import database_errors
+from service_kit.edge import EdgeSettings, host_patterns
 from service_kit.postgres import Unavailable
 
 from ..metrics import MCP_CALLS
@@ -63,7 +65,7 @@ def inspect_body(body: bytes, tool_scopes: dict[str, str]) -> Call:
     """Read the JSON-RPC message(s) without trusting them; the SDK validates them later."""
     try:
         parsed: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return Call(frozenset(), ("other",))
     messages = parsed if isinstance(parsed, list) else [parsed]
     needed: set[str] = set()
@@ -103,9 +105,19 @@ class Gate:
         self.api_keys = api_keys
         self.ledger = ledger
         self.tool_scopes = tool_scopes
+        # Loopback names and INVENTORY_MCP_ALLOWED_HOSTS, the list the SDK checks at /mcp.
+        extra = host_patterns(settings.allowed_hosts, "INVENTORY_MCP_ALLOWED_HOSTS")
+        self._edge = EdgeSettings(allowed_hosts=EdgeSettings.allowed_hosts + tuple(extra))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.settings.path.rstrip("/"):
+            if scope["type"] == "http" and not self._host_allowed(scope):
+                # The SDK checks Host at /mcp only; /metrics and the metadata need it too
+                # against DNS rebinding (service_kit/edge.py does the same for REST).
+                await _send(
+                    _problem(421, "Misdirected request", "Unknown Host."), scope, receive, send
+                )
+                return
             await self.app(scope, receive, send)
             return
         if scope["method"] != "POST":
@@ -128,10 +140,21 @@ class Gate:
         except Unavailable:  # no key check without the database: refuse, never wave through
             await _send(_database_unavailable(), scope, receive, send)
             return
-        self._record(principal.client_id, call, accepted=True)
         scope = dict(scope)
         scope["state"] = {**scope.get("state", {}), "principal": principal}
-        await self.app(scope, _replay(body, receive), send)
+        answered: list[int] = []
+
+        async def observe(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, _replay(body, receive), observe)
+        finally:
+            # Counted once the SDK has answered: its own Host, Origin, Accept and
+            # Content-Type checks can still refuse a call the token allowed.
+            self._record(principal.client_id, call, accepted=bool(answered) and answered[0] < 400)
 
     async def _authorize(self, scope: Scope, call: Call) -> Principal:
         """Return the caller, or raise ``Refused`` with the exact answer to send."""
@@ -150,11 +173,10 @@ class Gate:
                     self._oauth(400, "invalid_request", str(exc), wanted), UNKNOWN, TOKEN
                 ) from None
             try:
-                # On the event loop, not in a thread: a token seen before is a dict lookup and
-                # a new one a signature check; only a JWKS refetch (unknown kid, at most once
-                # per cooldown) waits on the network. A thread hop per call cost ~1 ms of CPU
-                # per tools/call here, more than everything else together (docs/decisions.md).
-                claims = self.tokens.validate(token)
+                # In a worker thread: a JWKS refetch (unknown kid, stale keys) waits on the
+                # network, and on the event loop it would stall every MCP request meanwhile.
+                # The hop costs ~0.1 ms of CPU per call (docs/decisions.md).
+                claims = await anyio.to_thread.run_sync(self.tokens.validate, token)
             except InvalidToken as exc:
                 raise Refused(
                     self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN
@@ -184,6 +206,10 @@ class Gate:
         )
         response.headers["WWW-Authenticate"] = self._challenge(None, wanted)
         raise Refused(response)
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        return self._edge.allows(host, scope.get("scheme", "http"))
 
     def _record(self, client_id: str, call: Call, accepted: bool) -> None:
         outcome = "accepted" if accepted else "refused"

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .cutoff import parse_duration, parse_instant
-from .key_scan import KeyScanner
+from .key_scan import KeyScanner, printable
 from .purge import PurgeRefused
 from .scope_audit import DEFAULT_WINDOW, audit
 
@@ -29,17 +29,27 @@ class Window(click.ParamType):
     """``30d``, ``12h``, ``15m``, ``90s`` or an ISO 8601 duration (``P30D``)."""
 
     name = "window"
+    shortest = 2  # longer than the ledger's one-second fold (purge.py)
 
     def convert(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
         match = _SHORT.fullmatch(str(value).strip().lower())
-        if match:
-            return int(match.group(1)) * _UNIT[match.group(2)]
         try:
-            return int(parse_duration(str(value)).total_seconds())
+            if match:
+                seconds = int(match.group(1)) * _UNIT[match.group(2)]
+            else:
+                seconds = int(parse_duration(str(value)).total_seconds())
         except ValueError:
             self.fail(f"{value!r} is not a window such as 30d, 12h, 15m or P30D", param, ctx)
+        if seconds < self.shortest:
+            self.fail(
+                f"{value!r} is shorter than {self.shortest} s: the usage ledger folds each "
+                "second's calls a second later, so a shorter window cannot see the latest key use",
+                param,
+                ctx,
+            )
+        return seconds
 
 
 def _ext(name: str):
@@ -87,14 +97,14 @@ def scan(paths, scan_env, logs, as_json):
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         for f in report.findings:
-            click.echo(f"{f.location}: live API key {f.key_id} of {f.client_id}")
+            click.echo(f"{printable(f.location)}: live API key {f.key_id} of {f.client_id}")
         click.echo(
             f"{len(report.findings)} live key(s) found in {report.files} file(s)"
             f"{' and the environment' if scan_env else ''};"
             f" {report.revoked} revoked key(s) and {report.look_alikes} look-alike(s) ignored"
         )
         for skipped in report.skipped:
-            click.echo(f"skipped: {skipped}", err=True)
+            click.echo(f"skipped: {printable(skipped)}", err=True)
     raise SystemExit(1 if report.findings else 0)
 
 

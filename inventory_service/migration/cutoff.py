@@ -46,7 +46,10 @@ def parse_duration(text: str) -> timedelta:
     if not match or text.strip().upper() in ("P", "PT"):
         raise ValueError(f"not an ISO 8601 duration: {text!r} (e.g. PT1H)")
     parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    try:
+        return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    except OverflowError:
+        raise ValueError(f"{text.strip()!r} is longer than Python's calendar reaches") from None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def parse_brownouts(text: str | None) -> tuple[Brownout, ...]:
             rest = rest.strip()
             end = start + parse_duration(rest) if rest.upper().startswith("P") else None
             end = end or parse_instant(rest)
+        except OverflowError:
+            raise ValueError(f"{item.strip()!r} ends after the year 9999") from None
         except ValueError as exc:
             raise ValueError(f"{item.strip()!r}: {exc}") from None
         if end <= start:

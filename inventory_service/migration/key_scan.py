@@ -7,6 +7,12 @@ fixtures and keys from another installation are therefore never reported, revoke
 counted but not reported, and the clear key is never printed: a finding names the place,
 the key id and the owning client.
 
+Only regular files are read: a FIFO or a device would block the scan forever, and a
+symbolic link met while walking a tree is skipped (and listed) rather than followed, so a
+scan stays inside the tree it was given; a path named on the command line is read even
+when it is a link, because someone asked for it. ``printable`` escapes what a file name may
+carry (newlines, terminal escapes) before a text report prints it.
+
 Demo shortcut: only this service's key format is recognised; a real scanner would also
 take the formats of the other systems being migrated.
 """
@@ -17,6 +23,7 @@ import hashlib
 import hmac
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -25,9 +32,10 @@ from pathlib import Path
 from service_kit.sqlite import SqliteDatabase
 
 # The shape resource_server/api_keys.py mints: "ik_", 12 hex digits, "_", token_urlsafe(32)
-# (43 characters); not inside a longer run of key characters, so a longer look-alike is not
-# cut to size.
-CANDIDATE = re.compile(r"(?<![A-Za-z0-9_-])ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+# (43 characters); not followed by more key characters, so a longer look-alike is not cut
+# to size. Before it, only a letter or digit disqualifies: "--api-key-ik_..." and
+# "KEY_ik_..." are keys glued to their option or variable name.
+CANDIDATE = re.compile(r"(?<![A-Za-z0-9])ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are skipped (and counted), logs excepted
 LOG_GLOBS = ("*.log", "*.log.*")
@@ -110,15 +118,31 @@ class KeyScanner:
                 self.report.files += 1
                 self.scan_text(sys.stdin, "<stdin>")
                 continue
-            for file in _files(Path(path), logs):
-                self._scan_file(file, logs)
+            named = Path(path)
+            for file in _files(named, logs):
+                self._scan_file(file, logs, follow=file == named)
 
-    def _scan_file(self, file: Path, logs: bool) -> None:
+    def _scan_file(self, file: Path, logs: bool, follow: bool = False) -> None:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: a link found
+        # while walking is not followed out of the tree.
+        flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
         try:
-            if not logs and file.stat().st_size > MAX_FILE_BYTES:
+            fd = os.open(file, flags)
+        except OSError as exc:
+            reason = "symbolic link, not followed" if file.is_symlink() else exc.strerror
+            self.report.skipped.append(f"{file} ({reason})")
+            return
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self.report.skipped.append(f"{file} (not a regular file)")
+                return
+            if not logs and info.st_size > MAX_FILE_BYTES:
                 self.report.skipped.append(f"{file} (larger than {MAX_FILE_BYTES} bytes)")
                 return
-            with file.open("rb") as f:
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb") as f:
+                fd = -1  # the file object closes it
                 if b"\0" in f.read(8192):
                     return  # binary
                 f.seek(0)
@@ -127,11 +151,20 @@ class KeyScanner:
                 self.scan_text(lines, str(file))
         except OSError as exc:
             self.report.skipped.append(f"{file} ({exc.strerror})")
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and non-printable characters as Python escapes (``\\n``,
+    ``\\x1b``), so a file name cannot start a report line or drive the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _files(path: Path, logs: bool) -> Iterator[Path]:
-    if path.is_file():
-        yield path
+    if path.exists() and not path.is_dir():
+        yield path  # named on the command line: read if it is a regular file
         return
     if not path.is_dir():
         raise FileNotFoundError(path)

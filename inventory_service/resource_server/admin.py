@@ -63,7 +63,10 @@ def set_client_auth_mode(client_id: str):
         return error
     if len(client_id) > 128:
         return problem(422, "Client id too long")
-    _modes().set_client(client_id, mode)
+    try:
+        _modes().set_client(client_id, mode)
+    except ValueError as exc:
+        return problem(422, "Not a client id", f"{exc}; use PUT /admin/auth-mode.")
     return {"client_id": client_id, "mode": mode, "effective": _modes().for_client(client_id)[0]}
 
 

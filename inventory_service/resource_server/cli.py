@@ -53,7 +53,10 @@ def set_mode(mode, client_id):
     """Set the global mode, or with --client pin one client ('inherit' removes the pin)."""
     modes = current_app.extensions["auth_modes"]
     if client_id:
-        modes.set_client(client_id, None if mode == "inherit" else mode)
+        try:
+            modes.set_client(client_id, None if mode == "inherit" else mode)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     elif mode == "inherit":
         raise click.ClickException("'inherit' needs --client")
     else:

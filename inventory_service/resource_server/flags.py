@@ -68,7 +68,13 @@ class AuthModes:
         self._write(GLOBAL, mode)
 
     def set_client(self, client_id: str, mode: AuthMode | str | None) -> None:
-        """Pin a client to a mode; ``None`` removes the pin so the global mode applies."""
+        """Pin a client to a mode; ``None`` removes the pin so the global mode applies.
+
+        ``*`` names the global row, not a client: pinning or unpinning it would change or
+        delete the global mode behind the caller's back (ValueError).
+        """
+        if client_id == GLOBAL:
+            raise ValueError(f"{GLOBAL!r} is the global mode, not a client id")
         if mode is None:
             with self.db.transaction() as conn:
                 conn.execute("DELETE FROM auth_modes WHERE subject = ?", (client_id,))

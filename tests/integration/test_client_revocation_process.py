@@ -1,5 +1,5 @@
 """Disabling or revoking an admin client takes Inventory's control plane away within
-seconds, on real processes (issue 11, item 3)."""
+seconds, on real processes."""
 
 from __future__ import annotations
 

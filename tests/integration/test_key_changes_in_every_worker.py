@@ -1,7 +1,7 @@
 """`keys rotate` and `keys revoke` are in force in every gunicorn worker when they return.
 
 Each request below opens a new connection, so both workers answer; none may still serve
-the previous key set (issue 9 item 1, issue 11 item 2).
+the previous key set.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The key-theft drill (issue 11, item 2), on real processes.
+"""The key-theft drill, on real processes.
 
 An attacker holds a copy of the AS's signing key. Tokens forged with it work until the
 operator runs `keys revoke`; from then on every Inventory worker refuses them within

@@ -1,4 +1,4 @@
-"""Data files are created 0600 and data dirs 0700 (issue 11, "low" row)."""
+"""Data files are created 0600 and data dirs 0700."""
 
 from __future__ import annotations
 
@@ -64,3 +64,25 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path, umask):
         os.umask(old)
     create_app({"issuer": "http://as.test", "data_dir": str(data)})
     assert _mode(data / "auth.db") == 0o600
+
+
+def test_the_mcp_server_started_first_creates_a_private_inventory_database(tmp_path):
+    """The MCP process may open the shared data dir before Inventory ever ran."""
+    from starlette.testclient import TestClient
+
+    from inventory_service.mcp.app import create_app
+
+    data = tmp_path / "inventory"
+    old = os.umask(0o022)
+    try:
+        app = create_app(
+            {"mcp_resource": "http://mcp.test/mcp", "issuer": "http://as.test",
+             "data_dir": str(data)}
+        )  # fmt: skip
+        with TestClient(app, base_url="http://127.0.0.1:9003") as http:
+            assert http.get("/healthz").status_code == 200
+    finally:
+        os.umask(old)
+    assert _mode(data) == 0o700
+    for name in ("inventory.db", "inventory.db-wal", "inventory.db-shm"):
+        assert _mode(data / name) == 0o600, name

@@ -1,7 +1,8 @@
-"""Failed client authentication is logged, counted and throttled per (client id, peer).
+"""Failed client authentication is logged, counted and throttled; the owner never is.
 
 The attack these tests stand for: thousands of wrong secrets in a few seconds, each of
-which must leave a log line and a metric, and none of which may lock the real client out.
+which must leave a metric (and, until the budget is spent, a log line), and none of which
+may lock the real client out — from the attacker's address, from the proxy's, from anywhere.
 """
 
 from __future__ import annotations
@@ -79,14 +80,16 @@ def test_requests_without_credentials_and_with_a_malformed_header_are_logged(htt
     assert "endpoint=/oauth/introspect" in caplog.text
 
 
-def test_repeated_failures_are_throttled_with_429_and_retry_after(settings, clients, caplog):
+def test_repeated_failures_are_throttled_with_429_and_retry_after(settings, caplog):
     app = create_app({**settings, "client_auth_failure_limit": "5/minute"})
     http = app.test_client()
-    client_id, secret = Clients(app).create()
-    codes = [_token(http, client_id, "wrong", ATTACKER).status_code for _ in range(7)]
+    client_id, _ = Clients(app).create()
+    before = _metric(http, "auth_client_auth_throttled_total")
+    with caplog.at_level(logging.INFO):
+        codes = [_token(http, client_id, "wrong", ATTACKER).status_code for _ in range(7)]
     assert codes == [401] * 5 + [429] * 2
 
-    resp = _token(http, client_id, secret, ATTACKER)  # even the right secret: not checked
+    resp = _token(http, client_id, "wrong", ATTACKER)
     assert resp.status_code == 429
     assert resp.get_json() == {
         "error": "temporarily_unavailable",
@@ -94,8 +97,22 @@ def test_repeated_failures_are_throttled_with_429_and_retry_after(settings, clie
     }
     assert 1 <= int(resp.headers["Retry-After"]) <= 60
     assert resp.headers["Cache-Control"] == "no-store"
-    assert "client authentication throttled client_id=" in caplog.text
-    assert _metric(http, "auth_client_auth_throttled_total") == 3
+    assert caplog.text.count("client authentication failed") == 5  # no line per 429
+    assert "client authentication budget spent for 'peer|10.0.0.66'" in caplog.text
+    assert _metric(http, "auth_client_auth_throttled_total") == before + 3
+
+
+def test_the_right_secret_is_accepted_from_the_attackers_own_address(settings):
+    """The local stack: every caller is 127.0.0.1, the attacker and the real client alike."""
+    app = create_app({**settings, "client_auth_failure_limit": "5/minute"})
+    http = app.test_client()
+    client_id, secret = Clients(app).create()
+    assert {_token(http, client_id, "wrong", ATTACKER).status_code for _ in range(50)} == {
+        401,
+        429,
+    }
+    assert _token(http, client_id, secret, ATTACKER).status_code == 200
+    assert _token(http, client_id, "wrong", ATTACKER).status_code == 429
 
 
 def test_a_burst_of_1000_wrong_secrets_leaves_the_legitimate_client_working(http, clients):
@@ -107,6 +124,59 @@ def test_a_burst_of_1000_wrong_secrets_leaves_the_legitimate_client_working(http
             assert _token(http, client_id, secret, LEGIT).status_code == 200
     assert outcomes == {401: 20, 429: 980}  # AUTH_CLIENT_AUTH_FAILURE_LIMIT: 20/minute
     assert _token(http, client_id, secret, LEGIT).status_code == 200
+
+
+PROXY = {"REMOTE_ADDR": "172.18.0.5"}  # the compose nginx
+
+
+def test_a_flood_through_the_proxy_and_from_another_peer_leaves_the_real_client_working(
+    settings,
+):
+    app = create_app({**settings, "trusted_proxies": "1"})
+    http = app.test_client()
+    client_id, secret = Clients(app).create()
+
+    def via_proxy(secret_sent: str, client_address: str):
+        return http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={**basic(client_id, secret_sent), "X-Forwarded-For": client_address},
+            environ_base=PROXY,
+        )
+
+    codes = [via_proxy(f"guess-{i}", "203.0.113.9").status_code for i in range(100)]
+    codes += [_token(http, client_id, f"guess-{i}", ATTACKER).status_code for i in range(100)]
+    assert codes.count(401) == 20 and codes.count(429) == 180  # the client id's budget
+    assert via_proxy(secret, "198.51.100.7").status_code == 200
+    assert via_proxy(secret, "203.0.113.9").status_code == 200  # even from the attacker's
+    assert _token(http, client_id, secret, PROXY).status_code == 200
+
+
+def test_the_peer_behind_the_proxy_is_the_forwarded_address(settings, caplog):
+    app = create_app({**settings, "trusted_proxies": "1"})
+    with caplog.at_level(logging.INFO):
+        app.test_client().post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={**basic("someone", "wrong"), "X-Forwarded-For": "1.2.3.4, 203.0.113.9"},
+            environ_base=PROXY,
+        )
+    assert "peer=203.0.113.9 endpoint=/oauth/token" in caplog.text  # the last hop's view
+
+
+def test_x_forwarded_for_is_ignored_when_no_proxy_is_configured(settings):
+    app = create_app({**settings, "client_auth_failure_limit": "3/minute"})
+    http = app.test_client()
+    codes = [
+        http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={**basic(f"id-{i}", "wrong"), "X-Forwarded-For": f"10.9.0.{i}"},
+            environ_base=ATTACKER,
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [401] * 3 + [429] * 2  # one peer, however it names itself
 
 
 def test_successes_do_not_use_up_the_failure_budget(settings):

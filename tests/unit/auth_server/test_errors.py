@@ -18,6 +18,6 @@ def test_plain_http_to_a_non_local_issuer_is_refused_in_rfc_shape(http, clients,
         "/oauth/token",
         data={"grant_type": "client_credentials"},
         headers=basic(*clients.create()),
-        base_url="http://auth.example",
+        base_url="http://as.test",  # the issuer's own name, over plain http
     )
     assert_oauth_error(resp, 400, "insecure_transport")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -34,13 +35,14 @@ class KeyClient:
         }
         return jwt.encode(payload, key or self.key, algorithm="ES256", headers={"kid": "k1"})
 
-    def request(self, http, assertion):
+    def request(self, http, assertion, **form):
         return http.post(
             "/oauth/token",
             data={
                 "grant_type": "client_credentials",
                 "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 "client_assertion": assertion,
+                **form,
             },
         )
 
@@ -168,3 +170,16 @@ def test_an_assertion_with_a_string_exp_is_refused(http, key_client):
 )
 def test_malformed_client_assertions_are_invalid_client(http, form):
     assert_oauth_error(http.post("/oauth/token", data=form), 401, "invalid_client")
+
+
+def test_a_form_client_id_must_be_the_assertions_sub(http, key_client, caplog):
+    """RFC 7521 §4.2; the failure is logged under the id the assertion authenticates."""
+    same = key_client.request(http, key_client.assertion(), client_id=key_client.client_id)
+    assert same.status_code == 200
+    with caplog.at_level(logging.INFO):
+        other = key_client.request(http, key_client.assertion(), client_id="someone-else")
+    assert_invalid_client(other)
+    assert (
+        f"client authentication failed client_id='{key_client.client_id}' "
+        "reason=client_id does not match the assertion's sub" in caplog.text
+    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+from auth_server import create_app
+
 from ..conftest import ADMIN_TOKEN, RESOURCE, token_request
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -88,3 +92,31 @@ def test_mistyped_or_unusable_registration_metadata_is_invalid_client_metadata(h
         resp = register(http, body)
         assert resp.status_code == 400, (body, resp.get_json())
         assert resp.get_json()["error"] == "invalid_client_metadata"
+
+
+def test_wrong_initial_access_tokens_are_logged_counted_and_throttled_per_peer(settings, caplog):
+    app = create_app({**settings, "client_auth_failure_limit": "3/minute"})
+    http = app.test_client()
+    body = {"scope": "inventory:read", "resource": [RESOURCE]}
+    guesser = {"REMOTE_ADDR": "10.0.0.66"}
+    wrong = {"Authorization": "Bearer guess"}
+    with caplog.at_level(logging.INFO):
+        codes = [
+            http.post("/oauth/register", json=body, headers=wrong, environ_base=guesser)
+            for _ in range(5)
+        ]
+    assert [r.status_code for r in codes] == [401] * 3 + [429] * 2
+    assert int(codes[-1].headers["Retry-After"]) >= 1
+    assert caplog.text.count("registration refused: wrong initial access token peer=10.0.0.66") == 3
+    failures = 'auth_client_auth_failures_total{endpoint="auth.register",reason="wrong initial'
+    assert failures in http.get("/metrics").get_data(as_text=True)
+    # The guesser waits; the operator at another address registers on.
+    operator = {"REMOTE_ADDR": "10.0.0.2"}
+    ok = http.post("/oauth/register", json=body, headers=ADMIN, environ_base=operator)
+    assert ok.status_code == 201
+
+
+def test_a_refused_registration_is_logged_with_its_peer(http, caplog):
+    with caplog.at_level(logging.INFO):
+        register(http, {"scope": "inventory:admin", "resource": [RESOURCE]})
+    assert "registration refused:" in caplog.text and "peer=127.0.0.1" in caplog.text

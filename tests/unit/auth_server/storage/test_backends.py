@@ -17,6 +17,9 @@ from cryptography.fernet import Fernet
 from auth_server.config import Settings
 from auth_server.storage.backends import Storage, open_storage
 from auth_server.storage.interfaces import ClientRecord
+from auth_server.storage.postgres_budget import PostgresFailureBudget
+from auth_server.storage.schema import POSTGRES_SCHEMA
+from service_kit.postgres import PostgresDatabase
 from service_kit.settings import ConfigError
 
 KEY = Fernet.generate_key().decode()
@@ -161,3 +164,13 @@ def test_a_database_url_needs_a_valid_key_encryption_key(tmp_path):
     settings = Settings.load({**base, "key_encryption_key_file": str(tmp_path / "kek")})
     assert settings.key_encryption_key == KEY
     assert KEY not in repr(settings)
+
+
+def test_the_postgres_budget_stays_bounded_dropping_the_oldest_windows(postgres_url):
+    db = PostgresDatabase(postgres_url, POSTGRES_SCHEMA)
+    budget = PostgresFailureBudget(db, "2/minute", max_rows=3)
+    for key in ("a", "b", "c", "d", "e"):
+        budget.spend(key)
+    with db.read() as conn:
+        keys = {r["key"] for r in conn.execute("SELECT key FROM failure_windows").fetchall()}
+    assert keys == {"c", "d", "e"}

@@ -8,21 +8,31 @@ import anyio
 
 
 class Recorder:
-    """The app behind the gate: remembers what reached it."""
+    """The app behind the gate: remembers what reached it, answers ``status``."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
         self.calls: list[tuple[dict, bytes]] = []
+        self.status = status
 
     async def __call__(self, scope, receive, send) -> None:
         body = (await receive())["body"]
         self.calls.append((scope, body))
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.start", "status": self.status, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
 
+HOST = "mcp.test:9003"  # the host of the MCP URL the tests configure
+
+
 def call(gate, body=None, headers=None, method="POST", path="/mcp", query=b""):
-    """One request through ``gate``: (status, lower-cased headers, body bytes)."""
-    raw = json.dumps(body).encode() if body is not None else b""
+    """One request through ``gate``: (status, lower-cased headers, body bytes).
+
+    ``body`` is sent as JSON, or as it is when it is already bytes.
+    """
+    if isinstance(body, bytes):
+        raw = body
+    else:
+        raw = json.dumps(body).encode() if body is not None else b""
     sent: list[dict] = []
 
     async def run() -> None:
@@ -39,7 +49,10 @@ def call(gate, body=None, headers=None, method="POST", path="/mcp", query=b""):
             "method": method,
             "path": path,
             "query_string": query,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+            "headers": [
+                (k.lower().encode(), v.encode())
+                for k, v in {"Host": HOST, **(headers or {})}.items()
+            ],
         }
         await gate(scope, receive, send)
 

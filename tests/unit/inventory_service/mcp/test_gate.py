@@ -7,6 +7,7 @@ The gate is driven as a plain ASGI app with a recording app behind it, with the 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 
 import pytest
@@ -195,3 +196,41 @@ def test_an_accepted_notification_is_not_counted_but_a_refused_one_is(gate, issu
     rows = {(r["client_id"], r["tool"]): r for r in gate.ledger.usage()}
     assert ("agent-2", "other") not in rows
     assert rows[("unknown", "other")]["refused"] == 1
+
+
+def test_json_nested_a_hundred_thousand_deep_is_a_401_not_a_500(gate):
+    status, _, _ = call(gate, b"[" * 100_000 + b"]" * 100_000)
+    assert status == 401
+
+
+def test_a_call_the_sdk_refuses_after_the_gate_is_counted_refused(gate, issuer):
+    """The SDK's own Host/Origin/Content-Type checks answer after the gate let the token in."""
+    gate.app.status = 421
+    token = issuer.mint(MCP_URL, scope="inventory:read", client_id="agent-3")
+    assert call(gate, tool_call("get_stock", sku="W"), bearer(token))[0] == 421
+    row = {(r["client_id"], r["tool"]): r for r in gate.ledger.usage()}[("agent-3", "get_stock")]
+    assert (row["accepted"], row["refused"]) == (0, 1)
+
+
+def test_token_validation_runs_off_the_event_loop(gate, issuer):
+    """A JWKS refetch inside it waits on the network; the loop must keep serving meanwhile."""
+    loop_thread, seen = threading.get_ident(), []
+    validate = gate.tokens.validate
+
+    def recording(token):
+        seen.append(threading.get_ident())
+        return validate(token)
+
+    gate.tokens.validate = recording
+    assert call(gate, LIST, bearer(issuer.mint(MCP_URL)))[0] == 200
+    assert seen and seen[0] != loop_thread
+
+
+@pytest.mark.parametrize(
+    "path", ["/metrics", "/healthz", "/.well-known/oauth-protected-resource/mcp"]
+)
+def test_paths_beside_mcp_answer_only_for_allowed_hosts(gate, path):
+    assert call(gate, method="GET", path=path, headers={"Host": "127.0.0.1:9003"})[0] == 200
+    status, _, _ = call(gate, method="GET", path=path, headers={"Host": "rebind.evil.example"})
+    assert status == 421
+    assert len(gate.app.calls) == 1

@@ -137,6 +137,9 @@ def test_the_migration_page_states_the_sunset_date_and_the_brownouts(api, clock)
         "tomorrow/PT1H",
         "2027-05-04T14:00Z/PT-1H",
         "2027-05-04T14:00Z/2027-05-04T13:00Z",
+        "2027-05-04T14:00Z/P999999999D",  # beyond timedelta: OverflowError, not a traceback
+        "2027-05-04T14:00Z/P3000000D",  # beyond the year 9999
+        "2027-05-04T14:00Z/PT99999999999999999999H",
     ],
 )
 def test_malformed_brownouts_fail_at_start_naming_the_variable(settings, value):

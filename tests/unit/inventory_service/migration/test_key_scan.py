@@ -1,6 +1,7 @@
 """``api-keys scan``: live keys found by their stored hash, never printed; CI-friendly exit."""
 
 import json
+import os
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -89,3 +90,47 @@ def test_scan_without_anything_to_scan_or_with_a_missing_path_is_a_usage_error(s
     assert scan().exit_code == 2
     missing = scan(str(tmp_path / "nope"))
     assert missing.exit_code == 2 and "no such file or directory" in missing.output
+
+
+def test_a_link_out_of_the_tree_is_skipped_not_followed(api, scan, tmp_path):
+    key = api.api_key("reporting-job")
+    outside = tmp_path / "elsewhere.env"
+    outside.write_text(f"API_KEY={key}\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "linked.env").symlink_to(outside)
+    out = scan(str(repo))
+    assert out.exit_code == 0
+    assert "linked.env (symbolic link, not followed)" in out.output
+    assert scan(str(repo / "linked.env")).exit_code == 1  # named on purpose: read
+
+
+def test_a_fifo_in_the_tree_or_named_is_skipped_without_waiting(scan, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    os.mkfifo(repo / "pipe")
+    assert "pipe (not a regular file)" in scan(str(repo)).output
+    assert "pipe (not a regular file)" in scan(str(repo / "pipe")).output
+    assert "not a regular file" in scan("/dev/zero").output
+
+
+def test_a_file_name_cannot_forge_report_lines_or_send_terminal_escapes(api, scan, tmp_path):
+    key = api.api_key("reporting-job")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    name = "x\nfake.env:1: live API key 000000000000 of root\x1b[2J.env"
+    (repo / name).write_text(f"{key}\n")
+    out = scan(str(repo))
+    assert out.exit_code == 1
+    assert "\x1b" not in out.output
+    lines = [line for line in out.output.splitlines() if "live API key" in line]
+    assert len(lines) == 1 and lines[0].startswith(str(repo) + "/x\\nfake.env")
+
+
+@pytest.mark.parametrize("glue", ["--api-key-{}", "--api-key={}", "KEY_{}", "-{}", "_{}"])
+def test_a_key_glued_to_a_dash_or_underscore_is_found(api, scan, tmp_path, glue):
+    key = api.api_key("reporting-job")
+    (tmp_path / "run.sh").write_text(f"job {glue.format(key)}\n")
+    assert scan(str(tmp_path / "run.sh")).exit_code == 1
+    (tmp_path / "run.sh").write_text(f"job x{key}\n")  # a longer look-alike is not cut to size
+    assert scan(str(tmp_path / "run.sh")).exit_code == 0

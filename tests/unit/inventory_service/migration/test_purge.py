@@ -4,6 +4,7 @@ import json
 import logging
 import time
 
+import pytest
 from flask.testing import FlaskCliRunner
 
 from inventory_service import create_app
@@ -67,3 +68,19 @@ def test_the_dashboard_shows_the_purge_as_phase_4(settings, issuer):
     assert purge(api).exit_code == 0
     html = api.get("/admin/dashboard").get_data(as_text=True)
     assert "Phase 4 · keys purged" in html and "Key hashes purged" in html
+
+
+@pytest.mark.parametrize("window", ["0s", "1s", "PT0S", "P0D"])
+def test_a_window_too_short_to_see_the_latest_key_use_is_refused(api, window):
+    key = api.api_key("reporting-job")
+    assert api.get("/inventory", key=key).status_code == 200
+    out = purge(api, "--unused-for", window)
+    assert out.exit_code == 2
+    assert "shorter than 2 s" in out.output
+    assert api.get("/inventory", key=key).status_code == 200
+    assert api.app.extensions["purge"].last() is None
+
+
+def test_a_window_beyond_the_calendar_is_a_usage_error(api):
+    out = purge(api, "--unused-for", "P99999999999D")
+    assert out.exit_code == 2 and "is not a window" in out.output

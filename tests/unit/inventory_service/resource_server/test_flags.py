@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from inventory_service import create_app
 
 from ..api_client import METADATA_URL, Api
@@ -36,6 +38,22 @@ def test_removing_a_pin_returns_the_client_to_the_global_mode(api):
     )
     assert resp.get_json()["effective"] == "dual"
     assert api.get("/inventory", key=key).status_code == 200
+
+
+@pytest.mark.parametrize("mode", [None, "token_only"])
+def test_the_global_row_is_not_a_client_and_cannot_be_pinned_or_deleted(api, mode):
+    key = api.api_key("reporting-job")
+    resp = api.put("/admin/clients/*/auth-mode", {"mode": mode}, token=api.admin_token())
+    assert resp.status_code == 422
+    assert "use PUT /admin/auth-mode" in resp.get_json()["detail"]
+    assert api.get("/inventory", key=key).status_code == 200  # the global mode still applies
+    assert api.get("/admin/auth-mode", token=api.admin_token()).get_json()["mode"] == "dual"
+
+
+def test_the_cli_refuses_to_pin_the_global_row(app):
+    result = app.test_cli_runner().invoke(args=["auth-mode", "set", "inherit", "--client", "*"])
+    assert result.exit_code != 0 and "is the global mode, not a client id" in result.output
+    assert app.extensions["auth_modes"].global_mode() == "dual"
 
 
 def test_a_runtime_mode_is_persisted_and_survives_a_restart(settings, issuer, api):
