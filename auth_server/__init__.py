@@ -18,10 +18,7 @@ from service_kit import edge
 from . import authorize, cli, errors, routes
 from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
 from .oauth2.server import build_server
-from .storage.pem_keys import PemKeyStore
-from .storage.schema import DB_FILE
-from .storage.sqlite import SqliteStore
-from .storage.throttle import sqlite_failure_budget
+from .storage.backends import open_storage
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,15 +28,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     edge.install(app, settings.edge)
-    store = SqliteStore(settings.data_dir / DB_FILE)
-    keys = PemKeyStore(settings.data_dir / "keys", settings.signing_alg, settings.token_ttl)
+    storage = open_storage(settings)  # SQLite and PEM files, or AUTH_DATABASE_URL
+    store, keys = storage.store, storage.keys
     keys.ensure_signing_key()
     app.extensions["auth_settings"] = settings
     app.extensions["auth_store"] = store
     app.extensions["key_store"] = keys
-    app.extensions[BUDGET_EXTENSION] = sqlite_failure_budget(
-        settings.data_dir / DB_FILE, settings.client_auth_failure_limit
-    )
+    app.extensions[BUDGET_EXTENSION] = storage.budget
     app.extensions["authorization_server"] = build_server(
         app, settings, clients=store, revocations=store, spent_assertions=store, keys=keys
     )

@@ -14,8 +14,11 @@ from urllib.parse import urlsplit
 
 from limits import parse
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
+
+from .storage.key_encryption import load_key_encryption_key
 
 PREFIX = "AUTH_"
 SIGNING_ALGS = ("ES256", "RS256")
@@ -38,6 +41,9 @@ class Settings:
     # None: the defaults in registration_policy.py (no *:admin scope, known resources only)
     registration_scopes: tuple[str, ...] | None = None
     registration_resources: tuple[str, ...] | None = None
+    # AUTH_DATABASE_URL: several replicas on PostgreSQL (storage/backends.py)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    key_encryption_key: str | None = field(default=None, repr=False)
     edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
@@ -77,6 +83,8 @@ class Settings:
             ),
             registration_scopes=_registration_scopes(raw.get("registration_scopes"), scopes),
             registration_resources=_registration_resources(raw.get("registration_resources")),
+            database=(database := DatabaseSettings.load(raw)),
+            key_encryption_key=load_key_encryption_key(raw, required=database.postgres),
         )
 
 

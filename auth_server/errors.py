@@ -8,10 +8,14 @@ from authlib.oauth2 import OAuth2Error
 from flask import Flask, Response, json, jsonify
 from werkzeug.exceptions import HTTPException
 
+from service_kit import database_errors
+
 log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
+    database_errors.register(app)  # 503 problem+json while PostgreSQL is out of reach
+
     @app.errorhandler(OAuth2Error)
     def oauth_error(exc: OAuth2Error):
         # Raised outside an endpoint's own handling, e.g. Authlib's https check

@@ -5,17 +5,13 @@ from __future__ import annotations
 from service_kit.gunicorn import serve
 
 from .config import Settings
-from .storage.pem_keys import PemKeyStore
-from .storage.schema import DB_FILE
-from .storage.sqlite import SqliteStore
+from .storage.backends import open_storage
 
 
 def _prepare(settings: Settings) -> None:
-    SqliteStore(settings.data_dir / DB_FILE)
-    # The first signing key is made here, so workers never race to create it.
-    PemKeyStore(
-        settings.data_dir / "keys", settings.signing_alg, settings.token_ttl
-    ).ensure_signing_key()
+    # The schema and the first signing key are made here, in the data dir or the database
+    # AUTH_DATABASE_URL names, so workers never race to create them.
+    open_storage(settings).keys.ensure_signing_key()
 
 
 def main() -> None:

@@ -30,7 +30,6 @@ from .api import releases as api_releases
 from .api import routes as api_routes
 from .api.readiness import database_write_error
 from .api.security_headers import secure_html
-from .api.stock import Stock
 from .config import Settings
 from .db import DB_FILE, Database
 from .migration import cli as migration_cli
@@ -45,12 +44,11 @@ from .migration.usage import UsageRecorder
 from .migration.usage_detail import UsageDetail
 from .resource_server import admin as resource_server_admin
 from .resource_server import cli as resource_server_cli
-from .resource_server.api_keys import ApiKeys
 from .resource_server.authenticator import Authenticator
-from .resource_server.flags import AuthModes
 from .resource_server.introspection import Introspector
 from .resource_server.require import deprecation_headers
 from .resource_server.trust_file import trusted_issuers
+from .stores import open_stores
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -61,12 +59,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     edge.install(app, settings.edge)
     db = Database(settings.data_dir / DB_FILE)
-    modes = AuthModes(db, settings.auth_mode)
+    shared = open_stores(settings.database, db, settings.auth_mode)
+    modes = shared.modes
     flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
     issuer_usage = IssuerUsage(db, flusher)
-    api_keys = ApiKeys(db)
+    api_keys = shared.api_keys
     cutoff = Cutoff(
         db,
         settings.api_key_sunset,
@@ -74,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings.migration_docs_url,
     )
     app.extensions.update(
-        stock=Stock(db),
+        stock=shared.stock,
         write_check=partial(database_write_error, db.path),  # /healthz readiness
         api_keys=api_keys,
         auth_modes=modes,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
@@ -55,6 +56,8 @@ class Settings:
     as_admin_command: str = "flask --app auth_server"  # how the audit tells you to reach the AS
     log_level: str = "INFO"
     usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
+    # INVENTORY_DATABASE_URL: the state shared by several replicas (stores.py)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     @property
@@ -106,6 +109,7 @@ class Settings:
             usage_flush_interval=raw.whole_number(
                 "usage_flush_interval", cls.usage_flush_interval, 1, 3600
             ),
+            database=DatabaseSettings.load(raw),
         )
 
 

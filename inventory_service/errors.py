@@ -10,12 +10,15 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from service_kit import database_errors
 from service_kit.problem import problem
 
 log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
+    database_errors.register(app)  # 503 while PostgreSQL is out of reach
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return problem(exc.code or 500, exc.name, exc.description)

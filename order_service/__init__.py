@@ -16,19 +16,18 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from service_kit import edge
+from service_kit import database_errors, edge
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
     from . import metrics, routes
     from .config import Settings
-    from .intents import Intents
     from .inventory_client import InventoryClient
     from .oauth_client import ClientCredentials
-    from .orders import DB_FILE, Orders
     from .placement import Placement
     from .reconciler import Reconciler
+    from .stores import open_stores
     from .token_cache import TokenCache
 
     settings = Settings.load(config)
@@ -47,8 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             margin=settings.oauth.refresh_margin,
             on_fetch=metrics.TOKEN_FETCHES.inc,
         )
-    orders = Orders(settings.data_dir / DB_FILE)
-    intents = Intents(orders, lease=settings.intent_lease)
+    orders, intents = open_stores(settings)  # SQLite, or ORDER_DATABASE_URL
     inventory = InventoryClient(
         settings.inventory_url, settings.auth, settings.api_key, tokens, settings.http_timeout
     )
@@ -65,6 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(routes.bp)
     app.before_request(lambda: setattr(g, "started", time.perf_counter()))
     app.after_request(_log_request)
+
+    database_errors.register(app)  # 503 problem+json while PostgreSQL is out of reach
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.edge import EdgeSettings
 from service_kit.settings import ConfigError, Environment
 
@@ -77,6 +78,8 @@ class Settings:
     intent_lease: int = 20
     reconcile_grace: int = 30
     reconcile_interval: int = 10
+    # ORDER_DATABASE_URL: orders and intents shared by several replicas (stores.py)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)  # proxies, allowed Host names
 
     def __repr__(self) -> str:
@@ -109,6 +112,7 @@ class Settings:
             threads=raw.whole_number("threads", cls.threads, 1, 64),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             intent_lease=raw.whole_number("intent_lease", cls.intent_lease, 1, 3600),
+            database=DatabaseSettings.load(raw),
             reconcile_grace=raw.whole_number("reconcile_grace", cls.reconcile_grace, 0, 86400),
             reconcile_interval=raw.whole_number(
                 "reconcile_interval", cls.reconcile_interval, 0, 3600

@@ -5,8 +5,7 @@ from __future__ import annotations
 from service_kit.gunicorn import serve
 
 from .config import Settings
-from .intents import Intents
-from .orders import DB_FILE, Orders
+from .stores import open_stores
 
 
 def main() -> None:
@@ -14,5 +13,5 @@ def main() -> None:
     serve(
         "order_service",
         Settings.load,
-        lambda s: Intents(Orders(s.data_dir / DB_FILE), lease=s.intent_lease),
+        open_stores,
     )

@@ -8,12 +8,12 @@ passed as its config module.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, Protocol, TypeVar
 
+from . import run_dirs
 from .settings import ConfigError
 
 
@@ -49,16 +49,11 @@ def exec_gunicorn(package: str, settings: ServeSettings) -> NoReturn:
     Call it after the schema (and anything else that must exist once) is prepared in this,
     the master, process: gunicorn forks the workers from it.
     """
-    metrics_dir = settings.data_dir / "prometheus"
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir(parents=True)
-    ready_dir = settings.data_dir / "workers"
-    shutil.rmtree(ready_dir, ignore_errors=True)
-    ready_dir.mkdir()
+    # This process becomes the gunicorn master: its pid names its metrics directory.
     env = {
         **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "SERVICE_READY_DIR": str(ready_dir),
+        "PROMETHEUS_MULTIPROC_DIR": str(run_dirs.metrics_dir(settings.data_dir, os.getpid())),
+        "SERVICE_READY_DIR": str(run_dirs.ready_dir(settings.data_dir)),
     }
     args = [
         sys.executable, "-m", "gunicorn",

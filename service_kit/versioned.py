@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
-
-from .sqlite import SqliteDatabase
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class ChangeCounter(Protocol):
+    """``SqliteDatabase`` or ``PostgresDatabase``: an answer that moves after any commit."""
+
+    def data_version(self) -> object: ...
 
 
 class VersionedSnapshot(Generic[T]):
     """``get()`` returns ``load()``'s result, loading again only after a data change."""
 
-    def __init__(self, db: SqliteDatabase, load: Callable[[], T]) -> None:
+    def __init__(self, db: ChangeCounter, load: Callable[[], T]) -> None:
         self._db = db
         self._load = load
         self._local = threading.local()

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.support.postgres import PostgresServer, find_bin_dir
+
 SERVICE_PREFIXES = ("AUTH_", "INVENTORY_", "ORDER_")
 
 
@@ -13,3 +15,25 @@ def _isolated_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith(SERVICE_PREFIXES) or name == "PROMETHEUS_MULTIPROC_DIR":
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Debian's PostgreSQL on a private socket for the session; a skip where it is missing
+    (a failure with ``REQUIRE_POSTGRES=1``, as in CI)."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(bin_dir)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's server."""
+    return postgres_server.new_database()

@@ -64,3 +64,35 @@ CREATE INDEX IF NOT EXISTS throttle_expiry ON throttle (expires_at);
 SCHEMA = (
     CLIENTS + SPENT_ASSERTIONS + REVOKED_TOKENS + CLIENT_REVOCATIONS + THROTTLE + THROTTLE_INDEX
 )
+
+# With AUTH_DATABASE_URL: the signing keys, each private key a Fernet token
+# (AUTH_KEY_ENCRYPTION_KEY), so every replica signs with the same key (postgres_keys.py).
+SIGNING_KEYS = """
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid         TEXT PRIMARY KEY,
+    alg         TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    retired_at  BIGINT,
+    private_key BYTEA NOT NULL
+);
+"""
+
+# With AUTH_DATABASE_URL: fixed windows of failed client authentications, shared by every
+# replica (postgres_budget.py); a float8 window end, where SQLite's REAL is already 8 bytes.
+FAILURE_WINDOWS = """
+CREATE TABLE IF NOT EXISTS failure_windows (
+    key        TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    window_end DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failure_windows_end ON failure_windows (window_end);
+"""
+
+POSTGRES_SCHEMA = (
+    CLIENTS
+    + SPENT_ASSERTIONS
+    + REVOKED_TOKENS
+    + CLIENT_REVOCATIONS
+    + SIGNING_KEYS
+    + FAILURE_WINDOWS
+)

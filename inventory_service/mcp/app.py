@@ -20,14 +20,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
+from service_kit import database_errors
+from service_kit.postgres import Unavailable
 from service_kit.prometheus import exposition
 
 from ..api.readiness import database_write_error, not_ready_detail
-from ..api.stock import Stock
+from ..api.stock import StockStore
 from ..db import DB_FILE, Database
 from ..migration.ledger import ToolLedger
-from ..resource_server.api_keys import ApiKeys
 from ..resource_server.trust_file import Trusted, trusted_issuers
+from ..stores import open_stores
 from . import tools
 from .gate import Gate
 from .protocol import InventoryMcpServer
@@ -49,7 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     db = Database(settings.data_dir / DB_FILE)
     server = InventoryMcpServer("inventory", instructions=INSTRUCTIONS)
-    stock = Stock(db)
+    shared = open_stores(settings.database, db)
+    stock = shared.stock
     tools.register(server, stock)
     # The REST API's policy; its audience is this MCP URL, never the REST API's.
     validator = trusted_issuers(
@@ -70,13 +73,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
             + [f"https://{h}" for h in settings.allowed_hosts],
         ),
     )
-    return Gate(sdk_app, settings, validator, ApiKeys(db), ToolLedger(db), tools.TOOL_SCOPES)
+    return Gate(sdk_app, settings, validator, shared.api_keys, ToolLedger(db), tools.TOOL_SCOPES)
 
 
 def _add_routes(
     server: InventoryMcpServer,
     settings: McpSettings,
-    stock: Stock,
+    stock: StockStore,
     database: Path,
     tokens: Trusted,
 ) -> None:
@@ -94,7 +97,11 @@ def _add_routes(
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
         """Readiness, as the REST API's: 503 problem+json while the database takes no writes."""
-        stock.ping()
+        try:
+            stock.ping()
+        except Unavailable:
+            body = {"status": "unavailable", "detail": database_errors.DETAIL}
+            return JSONResponse(body, 503)
         error = await anyio.to_thread.run_sync(database_write_error, database)
         if error:
             body = {

@@ -32,7 +32,9 @@ import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_kit import database_errors
 from service_kit.edge import EdgeSettings, host_patterns
+from service_kit.postgres import Unavailable
 
 from ..metrics import MCP_CALLS
 from ..migration.ledger import ToolLedger
@@ -138,6 +140,9 @@ class Gate:
                 self._record(refused.client_id, call, accepted=False)
             await _send(refused.response, scope, receive, send)
             return
+        except Unavailable:  # no key check without the database: refuse, never wave through
+            await _send(_database_unavailable(), scope, receive, send)
+            return
         scope = dict(scope)
         scope["state"] = {**scope.get("state", {}), "principal": principal}
         answered: list[int] = []
@@ -240,6 +245,12 @@ class Gate:
         )
         response.headers["WWW-Authenticate"] = self._challenge(None, scope)
         return response
+
+
+def _database_unavailable() -> Response:
+    response = _problem(503, database_errors.TITLE, database_errors.DETAIL)
+    response.headers["Retry-After"] = database_errors.RETRY_AFTER
+    return response
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:

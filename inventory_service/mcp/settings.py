@@ -17,11 +17,12 @@ issuers file).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from service_kit.database_settings import DatabaseSettings
 from service_kit.settings import ConfigError, Environment
 
 from ..config import PREFIX
@@ -48,6 +49,9 @@ class McpSettings:
     port: int = 9003
     allowed_hosts: tuple[str, ...] = ()
     log_level: str = "INFO"
+    database: DatabaseSettings = field(
+        default_factory=DatabaseSettings
+    )  # INVENTORY_DATABASE_URL, as the REST API
 
     @property
     def path(self) -> str:
@@ -103,4 +107,5 @@ class McpSettings:
             port=raw.whole_number("mcp_port", cls.port, 1, 65535),
             allowed_hosts=tuple(h.strip() for h in str(hosts).split(",") if h.strip()),
             log_level=str(raw.get("mcp_log_level", raw.get("log_level", cls.log_level))).upper(),
+            database=DatabaseSettings.load(raw),
         )

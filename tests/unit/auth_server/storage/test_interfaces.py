@@ -12,6 +12,9 @@ import pytest
 
 from auth_server.storage import interfaces
 from auth_server.storage.pem_keys import PemKeyStore
+from auth_server.storage.postgres import PostgresStore
+from auth_server.storage.postgres_budget import PostgresFailureBudget
+from auth_server.storage.postgres_keys import PostgresKeyStore
 from auth_server.storage.sqlite import SqliteStore
 from auth_server.storage.throttle import FixedWindowBudget
 
@@ -21,6 +24,11 @@ IMPLEMENTATIONS = [
     (interfaces.SpentAssertions, SqliteStore),
     (interfaces.SigningKeys, PemKeyStore),
     (interfaces.FailureBudget, FixedWindowBudget),
+    (interfaces.ClientStore, PostgresStore),
+    (interfaces.TokenRevocations, PostgresStore),
+    (interfaces.SpentAssertions, PostgresStore),
+    (interfaces.SigningKeys, PostgresKeyStore),
+    (interfaces.FailureBudget, PostgresFailureBudget),
 ]
 
 
