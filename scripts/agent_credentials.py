@@ -20,10 +20,6 @@ from mcp.client.auth.extensions.client_credentials import (
     SignedJWTParameters,
 )
 
-from order_service.client_auth import certificate_thumbprint
-
-from .agent_auth import KeyProvider, SecretProvider, TokenRequestOptions
-
 try:  # SDK 2.x
     import httpx2 as httpx
 except ImportError:  # SDK 1.x
@@ -68,6 +64,12 @@ def _custom_request(args: argparse.Namespace) -> bool:
 
 
 def _build_custom_auth(args: argparse.Namespace, storage: MemoryStorage) -> httpx.Auth:
+    # Imported here, not at the top: the SDK 1.x check runs this file in a venv holding only
+    # the SDK, and only these flags need Authlib and Order's certificate code.
+    from order_service.client_auth import certificate_thumbprint
+
+    from .agent_auth import KeyProvider, SecretProvider, TokenRequestOptions
+
     options = TokenRequestOptions(
         issuer=args.issuer,
         token_endpoint=args.token_endpoint,
