@@ -82,6 +82,9 @@ def test_a_full_disk_makes_healthz_503_and_loses_no_usage_counts_once_space_retu
         inventory = inventory_factory(auth, workers=1, INVENTORY_DATA_DIR=str(data_dir))
         key = {"X-API-Key": inventory.api_key("reporting-job")}
         with requests.Session() as http:
+            # A connection per request: the waits below outlast the server's 1 s keep-alive,
+            # and a pooled connection it closed meanwhile would end a request with a reset.
+            http.headers["Connection"] = "close"
             for _ in range(CALLS_BEFORE):
                 assert http.get(f"{inventory.url}/inventory", headers=key).status_code == 200
             db = data_dir / "inventory.db"
