@@ -409,7 +409,7 @@ class Bench:
         self.stack.restart("inventory_service", {})
 
     def mcp(self) -> None:
-        """Issue 10: MCP ``tools/call get_stock`` with a token (one uvicorn process, stateless
+        """Phase 5: MCP ``tools/call get_stock`` with a token (one uvicorn process, stateless
         JSON) against REST ``GET /inventory/<sku>`` with a token (gunicorn), same run."""
         agent = "inventory-agent"
         secret = self.stack.credentials()["agents"][agent]["client_secret"]
