@@ -9,6 +9,26 @@ from tests.support.postgres import PostgresServer, find_bin_dir
 SERVICE_PREFIXES = ("AUTH_", "INVENTORY_", "ORDER_")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for ``make test``'s workers (pytest-xdist, ``--dist loadgroup``).
+
+    A module runs on one worker, so its module-scoped fixtures (a stack, an AS) start once.
+    The e2e modules share one compose stack (a session fixture): one group. Modules that use
+    the checkout's own ports 9000-9004 and ``.demo``/``.bench`` (``make up``, the executed
+    docs) name the group ``checkout`` themselves, so no two of them ever overlap. Runs before
+    xdist's own hook, which reads the marks into the node ids.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if "e2e" in item.path.relative_to(item.config.rootpath).parts:
+            group = "e2e"
+        else:
+            group = item.module.__name__ if item.module else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch):
     """Tests configure services explicitly; a developer's exported AUTH_* must not leak in."""
