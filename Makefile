@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 NODE_OIDC := tests/support/node_oidc
 NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
 # pytest-xdist workers: most of a test's time is spent waiting on real processes, so four
-# share two cores well; modules stay whole on one worker (tests/conftest.py). TEST_WORKERS=0
-# runs in one process.
+# share two cores well; a module, the e2e stack and the checkout's own stack each stay on one
+# worker (tests/support/workers.py). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
-XDIST := -n $(TEST_WORKERS) --dist loadgroup
+XDIST := -n $(TEST_WORKERS)
 
 .PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart reset order-oauth order-api-key own-as order-own-as down agent bench clean
 

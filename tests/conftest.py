@@ -5,28 +5,15 @@ import os
 import pytest
 
 from tests.support.postgres import PostgresServer, find_bin_dir
+from tests.support.workers import ByUnitOfWork
 
 SERVICE_PREFIXES = ("AUTH_", "INVENTORY_", "ORDER_")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for ``make test``'s workers (pytest-xdist, ``--dist loadgroup``).
-
-    A module runs on one worker, so its module-scoped fixtures (a stack, an AS) start once.
-    The e2e modules share one compose stack (a session fixture): one group. Modules that use
-    the checkout's own ports 9000-9004 and ``.demo``/``.bench`` (``make up``, the executed
-    docs) name the group ``checkout`` themselves, so no two of them ever overlap. Runs before
-    xdist's own hook, which reads the marks into the node ids.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        if "e2e" in item.path.relative_to(item.config.rootpath).parts:
-            group = "e2e"
-        else:
-            group = item.module.__name__ if item.module else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs on four workers; what may run side by side: tests/support/workers.py."""
+    return ByUnitOfWork(config, log)
 
 
 @pytest.fixture(autouse=True)

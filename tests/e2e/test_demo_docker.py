@@ -7,8 +7,7 @@ import pytest
 
 from tests.support.processes import ROOT
 
-# Writes the checkout's .demo/ (which `make up` empties): one group with the make-up tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout")]
+pytestmark = pytest.mark.e2e
 
 
 def test_the_narration_passes_against_docker_compose(docker_engine):

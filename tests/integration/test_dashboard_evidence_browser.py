@@ -12,7 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
 from inventory_service.db import DB_FILE, Database
@@ -52,7 +51,6 @@ def test_right_after_make_up_the_dashboard_claims_nothing_it_has_not_watched(
     assert "no use seen yet" in dom
 
 
-@pytest.mark.xdist_group("checkout")
 def test_right_after_the_real_make_up_no_green_banner_and_no_revoke_hint(tmp_path):
     """The stack a participant starts (fixed ports 9000-9003, so run where they are free)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "INVENTORY_"))}

@@ -20,9 +20,6 @@ import pytest
 
 from tests.support.processes import ROOT
 
-# The checkout's ports 9000-9004 and .demo/: never beside another `make up` (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("checkout")
-
 #: Each script starts with this: /proc becomes an empty directory, and the check proves it.
 HIDE_PROC = "set -e; mount -t tmpfs none /proc; test ! -e /proc/self; "
 

@@ -11,9 +11,6 @@ import pytest
 from tests.support.docs import blocks, missing_lines, run_bash_blocks
 from tests.support.processes import ROOT
 
-# The checkout's ports 9000-9004 and .demo/: never beside another `make up` (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("checkout")
-
 FLIP = "## 3 · The flip"
 
 
