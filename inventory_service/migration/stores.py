@@ -57,9 +57,40 @@ def usage_flusher(db: SqliteDatabase | PostgresDatabase, interval: float) -> Flu
 
 def tool_ledger(db: SqliteDatabase | PostgresDatabase, flusher: Flusher) -> ToolLedger:
     """The MCP tool-call ledger on ``db``'s engine (the MCP server's only migration store)."""
-    if isinstance(db, PostgresDatabase):
-        return PostgresToolLedger(db, flusher)
-    return ToolLedger(db, flusher)
+    return _engine_of(db).tool_ledger(db, flusher)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """One engine's implementation of each migration store (the same constructors)."""
+
+    ledger: type[Ledger]
+    tool_ledger: type[ToolLedger]
+    usage_detail: type[UsageDetail]
+    issuer_usage: type[IssuerUsage]
+    evidence: type[EvidenceWatch]
+    cutoff: type[Cutoff]
+    purge: type[Purge]
+    key_scanner: type[KeyScanner]
+
+
+SQLITE = _Engine(
+    Ledger, ToolLedger, UsageDetail, IssuerUsage, EvidenceWatch, Cutoff, Purge, KeyScanner
+)
+POSTGRES = _Engine(
+    PostgresLedger,
+    PostgresToolLedger,
+    PostgresUsageDetail,
+    PostgresIssuerUsage,
+    PostgresEvidenceWatch,
+    PostgresCutoff,
+    PostgresPurge,
+    PostgresKeyScanner,
+)
+
+
+def _engine_of(db: SqliteDatabase | PostgresDatabase) -> _Engine:
+    return POSTGRES if isinstance(db, PostgresDatabase) else SQLITE
 
 
 def open_migration_stores(
@@ -71,29 +102,17 @@ def open_migration_stores(
     flush_interval: float = FLUSH_INTERVAL,
 ) -> MigrationStores:
     """Every migration store on ``db``: SQLite or a shared PostgreSQL database."""
+    engine = _engine_of(db)
     flusher = usage_flusher(db, flush_interval)
-    if isinstance(db, PostgresDatabase):
-        ledger = PostgresLedger(db, flusher)
-        return MigrationStores(
-            flusher=flusher,
-            ledger=ledger,
-            tool_ledger=PostgresToolLedger(db, flusher),
-            usage_detail=PostgresUsageDetail(db, flusher),
-            issuer_usage=PostgresIssuerUsage(db, flusher),
-            evidence=PostgresEvidenceWatch(db),
-            cutoff=PostgresCutoff(db, sunset, brownouts, migration_docs_url),
-            purge=PostgresPurge(db, ledger),  # type: ignore[arg-type]
-            key_scanner=partial(PostgresKeyScanner, db),
-        )
-    ledger = Ledger(db, flusher)
+    ledger = engine.ledger(db, flusher)  # type: ignore[arg-type]
     return MigrationStores(
         flusher=flusher,
         ledger=ledger,
-        tool_ledger=ToolLedger(db, flusher),
-        usage_detail=UsageDetail(db, flusher),
-        issuer_usage=IssuerUsage(db, flusher),
-        evidence=EvidenceWatch(db),
-        cutoff=Cutoff(db, sunset, brownouts, migration_docs_url),
-        purge=Purge(db, ledger),
-        key_scanner=partial(KeyScanner, db),
+        tool_ledger=engine.tool_ledger(db, flusher),  # type: ignore[arg-type]
+        usage_detail=engine.usage_detail(db, flusher),  # type: ignore[arg-type]
+        issuer_usage=engine.issuer_usage(db, flusher),  # type: ignore[arg-type]
+        evidence=engine.evidence(db),  # type: ignore[arg-type]
+        cutoff=engine.cutoff(db, sunset, brownouts, migration_docs_url),  # type: ignore[arg-type]
+        purge=engine.purge(db, ledger),  # type: ignore[arg-type]
+        key_scanner=partial(engine.key_scanner, db),
     )

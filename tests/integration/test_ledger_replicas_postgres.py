@@ -10,19 +10,9 @@ import uuid
 import pytest
 import requests
 
-from tests.support.balancer import RoundRobinBalancer
 from tests.support.processes import run_cli, wait_until
 
 from .conftest import client_token
-
-
-@pytest.fixture
-def replicas(auth_server, inventory_factory, postgres_url):
-    shared = {"INVENTORY_DATABASE_URL": postgres_url, "INVENTORY_DATABASE_POOL_SIZE": "4"}
-    pair = [inventory_factory(auth_server, **shared) for _ in range(2)]
-    balancer = RoundRobinBalancer([("127.0.0.1", r.port) for r in pair])
-    yield pair, balancer
-    balancer.close()
 
 
 @pytest.fixture
@@ -48,8 +38,10 @@ def _accepted_key_calls(url: str, admin: dict[str, str], client_id: str) -> int:
     return row["api_key"]["accepted"] if row else 0
 
 
-def test_key_calls_through_both_replicas_show_as_one_sum_in_either_cockpit(replicas, admin):
-    (a, b), balancer = replicas
+def test_key_calls_through_both_replicas_show_as_one_sum_in_either_cockpit(
+    inventory_replicas, admin
+):
+    (a, b), balancer = inventory_replicas
     key = a.api_key("reporting-job", "inventory:read")
     assert [_key_call(balancer.url, key) for _ in range(30)] == [200] * 30
 
@@ -70,8 +62,10 @@ def test_key_calls_through_both_replicas_show_as_one_sum_in_either_cockpit(repli
     assert audited["last_use"] is not None
 
 
-def test_purge_is_refused_for_a_key_used_only_on_the_other_replica(replicas, admin, tmp_path):
-    (a, b), _ = replicas
+def test_purge_is_refused_for_a_key_used_only_on_the_other_replica(
+    inventory_replicas, admin, tmp_path
+):
+    (a, b), _ = inventory_replicas
     key = a.api_key("reporting-job", "inventory:read")
     assert [_key_call(b.url, key) for _ in range(3)] == [200] * 3  # only ever on b
     wait_until(
