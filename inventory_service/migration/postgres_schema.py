@@ -15,13 +15,15 @@ import re
 from .schema import SCHEMA as SQLITE_SCHEMA
 
 _TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"}
+_RECORDS = ("api_key_sunset_extensions", "api_key_purges")  # ordered by time, then by id
 
-SCHEMA = (
-    re.sub(r"\b(INTEGER|REAL)\b", lambda m: _TYPES[m.group(1)], SQLITE_SCHEMA)
-    + """
-ALTER TABLE api_key_sunset_extensions
-    ADD COLUMN IF NOT EXISTS id BIGINT GENERATED ALWAYS AS IDENTITY;
-ALTER TABLE api_key_purges
-    ADD COLUMN IF NOT EXISTS id BIGINT GENERATED ALWAYS AS IDENTITY;
-"""
-)
+
+def _translated(schema: str) -> str:
+    schema = re.sub(r"\b(INTEGER|REAL)\b", lambda m: _TYPES[m.group(1)], schema)
+    for table in _RECORDS:
+        opening = f"CREATE TABLE IF NOT EXISTS {table} ("
+        schema = schema.replace(opening, f"{opening}\n    id BIGINT GENERATED ALWAYS AS IDENTITY,")
+    return schema
+
+
+SCHEMA = _translated(SQLITE_SCHEMA)
