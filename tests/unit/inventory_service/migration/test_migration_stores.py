@@ -21,6 +21,7 @@ from inventory_service.migration.stores import MigrationStores, open_migration_s
 from inventory_service.resource_server.modes import AuthMode
 from inventory_service.stores import SharedStores, open_stores
 from service_kit.database_settings import DatabaseSettings
+from tests.support.processes import wait_until
 
 SUNSET = "Wed, 30 Jun 2027 00:00:00 GMT"
 AFTER_SUNSET = datetime(2027, 7, 1, tzinfo=UTC).timestamp()
@@ -173,3 +174,22 @@ def test_both_replicas_watch_since_the_first_start_and_scan_the_same_keys(replic
     assert json.loads(json.dumps(scanner.report.as_dict()))["live_keys"] == [
         {"location": f"{leak}:1", "key_id": made.key_id, "client_id": "reporting-job"}
     ]
+
+
+def test_counts_folded_while_postgresql_is_away_are_kept_and_land_when_it_is_back(
+    postgres_server, postgres_url, tmp_path, caplog
+):
+    shared = open_stores(DatabaseSettings(postgres_url), Database(tmp_path / "db"), AuthMode.DUAL)
+    migration = open_migration_stores(
+        shared.db, sunset=None, brownouts=(), migration_docs_url="https://docs.example"
+    )
+    migration.ledger.record("reporting-job", "api_key", "accepted")
+    postgres_server.stop()
+    try:
+        assert not migration.flusher.flush()  # given back to the counts, not lost
+        migration.ledger.record("reporting-job", "api_key", "accepted")
+    finally:
+        postgres_server.start()
+    wait_until(migration.flusher.flush, timeout=30, what="a fold once PostgreSQL is back")
+    assert _key_row(migration, "reporting-job")["api_key"]["accepted"] == 2
+    assert "writing usage counts failed" in caplog.text and "Traceback" not in caplog.text
