@@ -111,7 +111,9 @@ def _measure(
         for run in runs[engine].values():
             run(min(1, bench.seconds))
     pairs: dict[str, list[float]] = {path: [] for path in PATHS}
-    cpu: dict[str, dict[str, float]] = {path: {} for path in PATHS}
+    # Over all rounds, per path and engine: CPU seconds (all processes), of which the
+    # database's, and requests; per request = their quotient, so no round is picked.
+    spent = {(path, engine): [0.0, 0.0, 0] for path in PATHS for engine in stacks}
     for _ in range(bench.ratio_rounds):
         for path in PATHS:
             rps = {}
@@ -121,11 +123,19 @@ def _measure(
                 db_cpu = database[engine]() - before
                 bench.record(f"{engine}_{path}", run)
                 rps[engine] = run.rps
-                per_request = 1e6 / max(1, run.requests)
-                total = ((run.server_cpu_s or 0) + extra_cpu + db_cpu) * per_request
-                cpu[path][engine] = min(cpu[path].get(engine, total), total)
-                cpu[path][f"{engine}_database"] = db_cpu * per_request
+                total = spent[(path, engine)]
+                total[0] += (run.server_cpu_s or 0) + extra_cpu + db_cpu
+                total[1] += db_cpu
+                total[2] += run.requests
             pairs[path].append(rps["postgres"] / rps["sqlite"])
+    cpu = {
+        path: {
+            "sqlite": _us_per_request(spent[(path, "sqlite")], 0),
+            "postgres": _us_per_request(spent[(path, "postgres")], 0),
+            "postgres_database": _us_per_request(spent[(path, "postgres")], 1),
+        }
+        for path in PATHS
+    }
     for path in PATHS:
         bench.results[f"pg_vs_sqlite_{path}_throughput_ratio"] = paired_ratio(pairs[path])
         bench.results[f"pg_vs_sqlite_{path}_ratio_per_round"] = [round(r, 3) for r in pairs[path]]
@@ -137,6 +147,11 @@ def _measure(
         f" / {cpu[path]['postgres_database']:.0f}"
         for path in PATHS
     }
+
+
+def _us_per_request(spent: list, part: int) -> float:
+    """``spent`` = [CPU s, of which the database's, requests]: ``part`` in µs per request."""
+    return spent[part] * 1e6 / max(1, spent[2])
 
 
 def _paths(stack: LocalStack, load: Loader) -> dict[str, Callable[[float], tuple[Load, float]]]:
