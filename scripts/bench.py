@@ -268,6 +268,21 @@ def _settle(order_url: str) -> None:
         time.sleep(0.2)
 
 
+def stack_token(stack: LocalStack, client_id: str, scope: str | None = None) -> str:
+    """A client-credentials token from ``stack``'s AS for one of its demo clients."""
+    data = {
+        "grant_type": "client_credentials",
+        "resource": stack.resource,
+        **({"scope": scope} if scope else {}),
+    }
+    secret = stack.credentials()["client_secrets"][client_id]
+    resp = requests.post(
+        f"{stack.issuer}/oauth/token", data=data, auth=(client_id, secret), timeout=10
+    )
+    resp.raise_for_status()
+    return resp.json()["access_token"]
+
+
 def paired_ratio(pairs: list[float]) -> float:
     """The median of per-round ratios, each from two loads run back to back.
 
@@ -294,6 +309,7 @@ class Bench:
         #: The two goal ratios run this many paired rounds, this long each (``paired_ratio``).
         self.ratio_rounds = ratio_rounds
         self.ratio_seconds = ratio_seconds
+        self.out = out
         ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
         self.stack = LocalStack(state=out / "stack", ports=ports)
         self.results: dict = {
@@ -304,17 +320,7 @@ class Bench:
         self.loads: dict[str, Load] = {}
 
     def token(self, client_id: str, scope: str | None = None) -> str:
-        data = {
-            "grant_type": "client_credentials",
-            "resource": self.stack.resource,
-            **({"scope": scope} if scope else {}),
-        }
-        secret = self.stack.credentials()["client_secrets"][client_id]
-        resp = requests.post(
-            f"{self.stack.issuer}/oauth/token", data=data, auth=(client_id, secret), timeout=10
-        )
-        resp.raise_for_status()
-        return resp.json()["access_token"]
+        return stack_token(self.stack, client_id, scope)
 
     def set_mode(self, mode: str) -> None:
         headers = {"Authorization": f"Bearer {self.token('platform-admin')}"}
@@ -355,6 +361,9 @@ class Bench:
             self.token_fetching()
             self.authorization_server()
             self.flag_check()
+            from .bench_postgres import compare  # imports this module: not at its top
+
+            compare(self, self.out / "stack-postgres", load)  # PostgreSQL beside SQLite
         finally:
             stack.close()
         self.results["loads"] = {name: asdict(value) for name, value in self.loads.items()}
@@ -602,6 +611,8 @@ def _shown(value: object) -> str:
 
 
 def report(results: dict, console: Console) -> None:
+    from .bench_postgres import GOALS as POSTGRES_GOALS  # imports this module: not at its top
+
     goals = [
         ("rs_token_vs_key_throughput_ratio", "≥ 0.95"),
         ("rs_token_vs_key_throughput_ratio_without_token_cache", "(no cache, for comparison)"),
@@ -619,6 +630,7 @@ def report(results: dict, console: Console) -> None:
         ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
         ("as_server_cpu_us_per_token", "ES256 ≤ 700 (not met, see the floor)"),
         ("as_floor_server_cpu_us_per_request", "(GET /healthz: gunicorn gthread + Flask alone)"),
+        *POSTGRES_GOALS,
     ]
     table = Table(
         title=f"make bench — {results['cores']} cores, {results['connections']} connections"

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 
 from .cutoff import parse_instant
 from .evidence import parse_window
-from .key_scan import KeyScanner, printable
+from .key_scan import printable
 from .purge import PurgeRefused
 from .scope_audit import audit
 
@@ -47,17 +47,6 @@ def _ext(name: str):
     return current_app.extensions[name]
 
 
-def _on_one_host_only(command: str) -> None:
-    """With INVENTORY_DATABASE_URL the keys are shared but the usage ledger is each
-    replica's own: no replica can tell that nobody uses a key any more, so the commands
-    that act on that knowledge refuse rather than guess (docs/scaling.md)."""
-    if _ext("authenticator").settings.database.postgres:
-        raise click.ClickException(
-            f"{command} works on SQLite only: with INVENTORY_DATABASE_URL each replica keeps"
-            " its own usage ledger; revoke keys one by one with 'api-keys revoke KEY_ID'"
-        )
-
-
 @click.command("scan")
 @with_appcontext
 @click.argument("paths", nargs=-1)
@@ -75,8 +64,7 @@ def scan(paths, scan_env, logs, as_json):
     """
     if not paths and not scan_env:
         raise click.UsageError("give PATHS to scan and/or --env")
-    _on_one_host_only("scan")
-    scanner = KeyScanner(_ext("api_keys").db)
+    scanner = _ext("key_scanner")()
     try:
         scanner.scan_paths(paths, logs=logs)
     except FileNotFoundError as exc:
@@ -157,7 +145,6 @@ def audit_keys(window, as_json):
 @click.option("--force", is_flag=True, help="Purge even though clients still use keys.")
 def purge(unused_for, force):
     """Delete every API-key hash: the moment the API-key logic can go."""
-    _on_one_host_only("purge")
     try:
         result = _ext("purge").run(unused_for, force=force)
     except PurgeRefused as refused:

@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from service_kit.sqlite import SqliteDatabase
 
@@ -76,14 +77,7 @@ class KeyScanner:
         """``("live" | "revoked" | "unknown", key_id, client_id)`` for one candidate."""
         if candidate not in self._verdicts:
             key_id = candidate.split("_")[1]
-            row = (
-                self.db.connection()
-                .execute(
-                    "SELECT key_hash, client_id, revoked FROM api_keys WHERE key_id = ?",
-                    (key_id,),
-                )
-                .fetchone()
-            )
+            row = self._stored(key_id)
             digest = hashlib.sha256(candidate.encode()).hexdigest()
             if row is None or not hmac.compare_digest(digest, row["key_hash"]):
                 self._verdicts[candidate] = ("unknown", key_id, "")
@@ -91,6 +85,16 @@ class KeyScanner:
                 state = "revoked" if row["revoked"] else "live"
                 self._verdicts[candidate] = (state, key_id, row["client_id"])
         return self._verdicts[candidate]
+
+    def _stored(self, key_id: str) -> Mapping[str, Any] | None:
+        """The stored key's hash, owner and revocation, revoked or not."""
+        return (
+            self.db.connection()
+            .execute(
+                "SELECT key_hash, client_id, revoked FROM api_keys WHERE key_id = ?", (key_id,)
+            )
+            .fetchone()
+        )
 
     def scan_text(self, lines: Iterable[str], where: str) -> None:
         for number, line in enumerate(lines, 1):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from service_kit.sqlite import SqliteDatabase
 
@@ -55,6 +56,24 @@ class Purge:
             raise PurgeRefused(blockers)
         now = int(self.clock())
         forced = bool(force and blockers)  # --force with nobody on keys is a plain purge
+        count, clients = self._delete_keys(now, forced, blockers)
+        log.warning(
+            "purged %d API key hash(es) of %s%s",
+            count,
+            ", ".join(clients) or "no client",
+            f" (forced; still on keys: {', '.join(b['client_id'] for b in blockers)})"
+            if blockers
+            else "",
+        )
+        return {
+            "purged_at": now,
+            "key_count": count,
+            "clients": clients,
+            "forced": forced,
+        }
+
+    def _delete_keys(self, now: int, forced: bool, blockers: list[dict]) -> tuple[int, list[str]]:
+        """Delete every key hash and record the purge, in one transaction: how many, whose."""
         with self.db.transaction() as conn:
             rows = conn.execute("SELECT client_id FROM api_keys").fetchall()
             clients = sorted({row["client_id"] for row in rows})
@@ -63,32 +82,23 @@ class Purge:
                 "INSERT INTO api_key_purges VALUES (?, ?, ?, ?, ?)",
                 (now, len(rows), json.dumps(clients), int(forced), json.dumps(blockers)),
             )
-        log.warning(
-            "purged %d API key hash(es) of %s%s",
-            len(rows),
-            ", ".join(clients) or "no client",
-            f" (forced; still on keys: {', '.join(b['client_id'] for b in blockers)})"
-            if blockers
-            else "",
-        )
-        return {
-            "purged_at": now,
-            "key_count": len(rows),
-            "clients": clients,
-            "forced": forced,
-        }
+        return len(rows), clients
 
     def last(self) -> dict | None:
-        row = (
+        return purge_record(
             self.db.connection()
             .execute("SELECT * FROM api_key_purges ORDER BY purged_at DESC, rowid DESC LIMIT 1")
             .fetchone()
         )
-        if row is None:
-            return None
-        return {
-            "purged_at": row["purged_at"],
-            "key_count": row["key_count"],
-            "clients": json.loads(row["clients"]),
-            "forced": bool(row["forced"]),
-        }
+
+
+def purge_record(row: Mapping[str, Any] | None) -> dict | None:
+    """An ``api_key_purges`` row as the dashboard shows it."""
+    if row is None:
+        return None
+    return {
+        "purged_at": row["purged_at"],
+        "key_count": row["key_count"],
+        "clients": json.loads(row["clients"]),
+        "forced": bool(row["forced"]),
+    }
