@@ -40,6 +40,7 @@ from .migration.flusher import Flusher
 from .migration.issuer_usage import IssuerUsage
 from .migration.ledger import Ledger, ToolLedger
 from .migration.purge import Purge
+from .migration.retention import Retention
 from .migration.usage import UsageRecorder
 from .migration.usage_detail import UsageDetail
 from .resource_server import admin as resource_server_admin
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     shared = open_stores(settings.database, db, settings.auth_mode)
     modes = shared.modes
     flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
+    flusher.add(Retention(settings.usage_retention))  # and the pruning of old usage rows
     ledger = Ledger(db, flusher)
     usage_detail = UsageDetail(db, flusher)
     issuer_usage = IssuerUsage(db, flusher)

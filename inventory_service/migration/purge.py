@@ -49,6 +49,16 @@ class Purge:
                 found.append({"client_id": row["client_id"], "last_key_use": last})
         return found
 
+    def preview(self, unused_for: int) -> dict:
+        """What ``run`` would do now, changing nothing (``purge --dry-run``)."""
+        rows = self.db.connection().execute("SELECT DISTINCT client_id FROM api_keys")
+        count = self.db.connection().execute("SELECT COUNT(*) FROM api_keys").fetchone()[0]
+        return {
+            "would_purge": count,
+            "clients": sorted(row["client_id"] for row in rows),
+            "blockers": self.blockers(unused_for),
+        }
+
     def run(self, unused_for: int, force: bool = False) -> dict:
         blockers = self.blockers(unused_for)
         if blockers and not force:
