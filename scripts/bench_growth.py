@@ -132,7 +132,7 @@ def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> d
             for name in paths[scales[0].clients]:
                 for scale in scales:
                     service, path, kwargs = paths[scale.clients][name]
-                    run_ = load(scale.stack, service, path, seconds, **kwargs)
+                    run_ = _retried(load, scale.stack, service, path, seconds, **kwargs)
                     cpu.setdefault(name, {}).setdefault(scale.clients, []).append(
                         run_.server_cpu_us_per_request
                     )
@@ -143,6 +143,17 @@ def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> d
         for scale in scales:
             scale.stack.close()
     return {**_figures(scales, cpu), "wall_s": round(time.perf_counter() - started, 1)}
+
+
+def _retried(load: Callable, *args, **kwargs):
+    """``load`` again if a run failed: on a saturated shared machine wrk's 2 s socket
+    timeout can fail a request the server answered (its access log shows every 200). A
+    second failure ends the bench, as in ``bench.load``."""
+    try:
+        return load(*args, **kwargs)
+    except SystemExit as failed:
+        print(f"{failed}; running that load again")
+        return load(*args, **kwargs)
 
 
 def _figures(scales: list[Scale], cpu: dict[str, dict[int, list[float]]]) -> dict:

@@ -16,4 +16,17 @@ CREATE TABLE IF NOT EXISTS auth_modes (
     mode       TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+-- Moves with every change to auth_modes, in the same transaction (flags.py reads the flags
+-- again only when it moved, not after every commit to the database).
+CREATE TABLE IF NOT EXISTS auth_modes_version (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    n  INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO auth_modes_version VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS auth_modes_inserted AFTER INSERT ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_modes_updated AFTER UPDATE ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_modes_deleted AFTER DELETE ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
 """
