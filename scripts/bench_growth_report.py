@@ -72,6 +72,8 @@ def _scan(scan: dict, cores: int) -> Table:
         ("detect-secrets -c 1", f"{scan['detect_secrets_mb_per_s']} MB/s (on a"
          f" {scan['detect_secrets_sample_mb']} MB shard, start-up left out)", ""),
         ("ratio", str(scan["scan_vs_detect_secrets_ratio"]), "≥ 3"),
+        ("MB per CPU second, api-keys scan / detect-secrets",
+         f"{scan['api_keys_scan_mb_per_cpu_s']} / {scan['detect_secrets_mb_per_cpu_s']}", ""),
         ("detect-secrets flagged files holding planted live keys",
          f"{scan['detect_secrets_flagged_files_with_planted_live_keys']} of"
          f" {scan['detect_secrets_files_with_planted_live_keys']}", "(its own recall)"),

@@ -24,8 +24,7 @@ from pathlib import Path
 from inventory_service.db import DB_FILE, Database
 from inventory_service.resource_server.api_keys import ApiKeys
 
-VERSION = 1
-SHARD_BYTES = 500_000
+VERSION = 2
 MANIFEST = "manifest.json"
 
 _SOURCE = [
@@ -64,7 +63,8 @@ class Tree:
 
 
 def build(out: Path, megabytes: int, seed: int = 23) -> Tree:
-    """The tree under ``out`` of about ``megabytes`` MB, reused when already there."""
+    """The tree under ``out`` of at least ``megabytes`` MB (and three shards), reused when
+    already there."""
     root, data_dir = out / "tree", out / "data"
     wanted = {"version": VERSION, "megabytes": megabytes, "seed": seed}
     manifest_file = out / MANIFEST
@@ -78,10 +78,10 @@ def build(out: Path, megabytes: int, seed: int = 23) -> Tree:
     rng = random.Random(seed)
     source = "\n".join(rng.choice(_SOURCE) for _ in range(40_000)) + "\n"
     logs = "\n".join(_log_line(rng, i) for i in range(12_000)) + "\n"
-    shards = max(1, megabytes * 1_000_000 // SHARD_BYTES)
-    total = 0
-    for shard in range(shards):
-        total += _write_shard(root / f"shard-{shard:03d}", rng, source, logs)
+    total, shards = 0, 0
+    while total < megabytes * 1_000_000 or shards < 3:
+        total += _write_shard(root / f"shard-{shards:03d}", rng, source, logs)
+        shards += 1
     planted = _plant(root, data_dir, shards)
     manifest = {**wanted, "bytes": total, "shards": shards, **planted}
     manifest_file.write_text(json.dumps(manifest, indent=1))
