@@ -51,10 +51,12 @@ def dashboard():
 def _render_dashboard() -> str:
     data = snapshot(current_app.extensions)
     clients, keys = _most_urgent(data.pop("clients")), data.pop("keys")
+    agents = _per_agent(current_app.extensions["tool_ledger"].usage())
     return render_template(
         "dashboard.html",
         chart=migration_chart(data["series"]),
-        mcp_rows=_per_agent(current_app.extensions["tool_ledger"].usage())[:DASHBOARD_ROWS],
+        mcp_rows=agents[:DASHBOARD_ROWS],
+        mcp_hidden=max(0, len(agents) - DASHBOARD_ROWS),
         span=span,
         issuer_rows=current_app.extensions["issuer_usage"].usage(),  # token calls per AS
         clients=clients[:DASHBOARD_ROWS],
