@@ -38,7 +38,7 @@ from service_kit.sqlite import SqliteDatabase
 CANDIDATE = re.compile(r"(?<![A-Za-z0-9])ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 # The same shape for files, read as bytes: the literal "ik_" first lets the regex engine
 # skip ahead by its prefix search (the look-behind above turns that off: 7 MB/s instead of
-# ~300), and the character before is checked by hand (``_glued``). A key is ASCII, so bytes
+# ~300), and the character before is checked by hand (``scan_bytes``). A key is ASCII, so bytes
 # and text find the same keys; no line is decoded.
 CANDIDATE_BYTES = re.compile(rb"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
