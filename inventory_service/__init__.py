@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         brownouts=parse_brownouts(settings.api_key_brownouts),
         migration_docs_url=settings.migration_docs_url,
         flush_interval=settings.usage_flush_interval,
+        retention=settings.usage_retention,
     )
     api_keys = shared.api_keys
     app.extensions.update(

@@ -35,6 +35,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from . import bench_growth, bench_growth_report, bench_scan
 from .stack import PORTS, LocalStack, free_ports, live_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -682,11 +683,16 @@ def main(argv: list[str]) -> int:
         )
     started = time.monotonic()
     results = Bench(seconds, rounds, args.out, ratio_rounds, ratio_seconds).run()
+    results["growth"] = bench_growth.run(
+        args.out / "growth", load, min(seconds, 2), rounds, args.tiny
+    )
+    results["scan"] = bench_scan.run(args.out / "scan", 5 if args.tiny else 300, args.tiny)
     results["tiny"] = args.tiny
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     report(results, console)
+    bench_growth_report.report(results, console)
     console.print(f"written to {args.out / 'results.json'}")
     return 0
 

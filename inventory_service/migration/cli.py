@@ -47,6 +47,18 @@ def _ext(name: str):
     return current_app.extensions[name]
 
 
+def _within_retention(window: int, option: str) -> None:
+    """Usage older than the retention is pruned (``retention.py``): a longer window would
+    not see a use, so it is refused rather than answered wrongly."""
+    keep = _ext("authenticator").settings.usage_retention
+    if window > keep:
+        raise click.BadParameter(
+            f"longer than the usage retention ({keep // 86400} days,"
+            " INVENTORY_USAGE_RETENTION): older calls are no longer recorded",
+            param_hint=option,
+        )
+
+
 @click.command("scan")
 @with_appcontext
 @click.argument("paths", nargs=-1)
@@ -97,6 +109,7 @@ def audit_keys(window, as_json):
     """Per key: scopes granted vs used, last use, and the least-privilege AS command."""
     settings = _ext("authenticator").settings
     window = settings.evidence_window if window is None else window
+    _within_retention(window, "--window")
     rows = audit(
         _ext("api_keys"),
         _ext("usage_detail"),
@@ -143,8 +156,19 @@ def audit_keys(window, as_json):
     help="Refuse if any client had a key call accepted within this window.",
 )
 @click.option("--force", is_flag=True, help="Purge even though clients still use keys.")
-def purge(unused_for, force):
-    """Delete every API-key hash: the moment the API-key logic can go."""
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would go and who blocks it; change nothing."
+)
+def purge(unused_for, force, dry_run):
+    """Delete every API-key hash: the moment the API-key logic can go.
+
+    With --dry-run, exit status 1 when the purge would be refused.
+    """
+    _within_retention(unused_for, "--unused-for")
+    if dry_run:
+        preview = _ext("purge").preview(unused_for)
+        click.echo(json.dumps(preview))
+        raise SystemExit(1 if preview["blockers"] and not force else 0)
     try:
         result = _ext("purge").run(unused_for, force=force)
     except PurgeRefused as refused:

@@ -32,6 +32,11 @@ class PostgresPurge(Purge):
             )
         return len(rows), clients
 
+    def _stored_keys(self) -> tuple[int, list[str]]:
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT client_id FROM api_keys").fetchall()
+        return len(rows), sorted({row["client_id"] for row in rows})
+
     def last(self) -> dict | None:
         with self.db.read() as conn:
             return purge_record(

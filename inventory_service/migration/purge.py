@@ -50,6 +50,16 @@ class Purge:
                 found.append({"client_id": row["client_id"], "last_key_use": last})
         return found
 
+    def preview(self, unused_for: int) -> dict:
+        """What ``run`` would do now, changing nothing (``purge --dry-run``)."""
+        count, clients = self._stored_keys()
+        return {"would_purge": count, "clients": clients, "blockers": self.blockers(unused_for)}
+
+    def _stored_keys(self) -> tuple[int, list[str]]:
+        """How many key hashes are stored, and whose."""
+        rows = self.db.connection().execute("SELECT client_id FROM api_keys").fetchall()
+        return len(rows), sorted({row["client_id"] for row in rows})
+
     def run(self, unused_for: int, force: bool = False) -> dict:
         blockers = self.blockers(unused_for)
         if blockers and not force:

@@ -32,6 +32,7 @@ from .postgres_ledger import PostgresIssuerUsage, PostgresLedger, PostgresToolLe
 from .postgres_purge import PostgresPurge
 from .postgres_usage_detail import PostgresUsageDetail
 from .purge import Purge
+from .retention import DEFAULT_USAGE_RETENTION, PostgresRetention, Retention
 from .usage_detail import UsageDetail, UsageDetailStore
 
 
@@ -72,10 +73,19 @@ class _Engine:
     cutoff: type[Cutoff]
     purge: type[Purge]
     key_scanner: type[KeyScanner]
+    retention: type[Retention]
 
 
 SQLITE = _Engine(
-    Ledger, ToolLedger, UsageDetail, IssuerUsage, EvidenceWatch, Cutoff, Purge, KeyScanner
+    Ledger,
+    ToolLedger,
+    UsageDetail,
+    IssuerUsage,
+    EvidenceWatch,
+    Cutoff,
+    Purge,
+    KeyScanner,
+    Retention,
 )
 POSTGRES = _Engine(
     PostgresLedger,
@@ -86,6 +96,7 @@ POSTGRES = _Engine(
     PostgresCutoff,
     PostgresPurge,
     PostgresKeyScanner,
+    PostgresRetention,
 )
 
 
@@ -100,10 +111,12 @@ def open_migration_stores(
     brownouts: tuple[Brownout, ...],
     migration_docs_url: str,
     flush_interval: float = FLUSH_INTERVAL,
+    retention: int = DEFAULT_USAGE_RETENTION,
 ) -> MigrationStores:
     """Every migration store on ``db``: SQLite or a shared PostgreSQL database."""
     engine = _engine_of(db)
     flusher = usage_flusher(db, flush_interval)
+    flusher.add(engine.retention(retention))  # and the pruning of old usage rows
     ledger = engine.ledger(db, flusher)  # type: ignore[arg-type]
     return MigrationStores(
         flusher=flusher,

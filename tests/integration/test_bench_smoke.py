@@ -15,7 +15,7 @@ def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=420,  # a second stack on PostgreSQL beside the SQLite one
+        timeout=600,  # a PostgreSQL stack and the growth curve's two more; CI is loaded
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
@@ -46,6 +46,14 @@ def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
     assert set(results["as_server_cpu_us_per_token"]) == {"ES256", "RS256"}
     assert results["as_floor_server_cpu_us_per_request"] > 0
     assert results["cores"] >= 1
+    growth, scan = results["growth"], results["scan"]
+    assert growth["scales"] == [10, 100]
+    for figure in ("dashboard_ms", "cockpit_ms", "audit_s", "purge_dry_run_s"):
+        assert set(growth[figure]) == {"10", "100"}
+    assert growth["inventory_db_bytes_after_retention"]["100"] > 0
+    assert scan["planted_live"] > 0 and scan["missed_live"] == 0
+    assert scan["false_live_reports"] == 0
+    assert scan["revoked_seen"] == scan["revoked_planted"]
     _postgres_rows_measured_or_skipped(results, result.stdout)
 
 
