@@ -2,6 +2,8 @@
 watched every stored key unused for a whole evidence window; refusals the migration does not
 cause stay calm; the countdown and the curve say what the data says."""
 
+import re
+
 import pytest
 
 from inventory_service import create_app
@@ -33,7 +35,9 @@ def test_right_after_start_with_keys_stored_the_banner_waits_for_evidence(api):
     assert "evidence window (60 s)" in data["banner"]["text"]
     html = dashboard(api)
     assert "breaks nothing" not in html and "revoke it" not in html
-    assert "no use seen yet (quiet for 0 s of 60 s)" in html
+    # Quiet since the app started, a few seconds at most on a loaded machine: not the window.
+    quiet = re.search(r"no use seen yet \(quiet for (\d+) s of 60 s\)", html)
+    assert quiet and int(quiet[1]) < 60
 
 
 def test_a_client_on_its_key_is_a_warning_not_a_green_light(api):
