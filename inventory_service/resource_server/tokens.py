@@ -94,16 +94,33 @@ class TokenValidator:
         digest = hashlib.sha256(token.encode()).digest()
         cached = self._cache.get(digest)
         if cached is not None:
-            if cached.exp + self.policy.leeway <= time.time():
-                raise InvalidToken("The token has expired.")
-            if not self.jwks.knows(cached.kid):
-                self._forget(digest)
-                raise InvalidToken("The token was signed with a key that has been withdrawn.")
-            return cached
+            return self._judge_hit(digest, cached, self.jwks.knows(cached.kid))
         generation = self.jwks.generation
         claims = self._verify(token)
         self._remember(digest, claims, generation)
         return claims
+
+    def validate_cached(self, token: str) -> TokenClaims | None:
+        """``validate``'s answer when the cache alone can give it, without blocking: None
+        when it would take a signature check or a JWKS fetch. An event loop (the MCP
+        gate) asks this first and sends only the rest to a worker thread."""
+        if len(token) > MAX_TOKEN_BYTES:
+            return None
+        digest = hashlib.sha256(token.encode()).digest()
+        cached = self._cache.get(digest)
+        if cached is None:
+            return None
+        known = self.jwks.knows_now(cached.kid)
+        return None if known is None else self._judge_hit(digest, cached, known)
+
+    def _judge_hit(self, digest: bytes, cached: TokenClaims, key_known: bool) -> TokenClaims:
+        """A token that passed every check before: still unexpired, its key still published."""
+        if cached.exp + self.policy.leeway <= time.time():
+            raise InvalidToken("The token has expired.")
+        if not key_known:
+            self._forget(digest)
+            raise InvalidToken("The token was signed with a key that has been withdrawn.")
+        return cached
 
     def _verify(self, token: str) -> TokenClaims:
         if not _canonical_jws(token):
