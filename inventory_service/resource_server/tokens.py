@@ -33,6 +33,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ class TokenValidator:
         digest = hashlib.sha256(token.encode()).digest()
         cached = self._cache.get(digest)
         if cached is not None:
-            return self._judge_hit(digest, cached, self.jwks.knows(cached.kid))
+            return self._judge_hit(digest, cached, self.jwks.knows)
         generation = self.jwks.generation
         claims = self._verify(token)
         self._remember(digest, claims, generation)
@@ -110,14 +111,20 @@ class TokenValidator:
         cached = self._cache.get(digest)
         if cached is None:
             return None
-        known = self.jwks.knows_now(cached.kid)
-        return None if known is None else self._judge_hit(digest, cached, known)
+        return self._judge_hit(digest, cached, self.jwks.knows_now)
 
-    def _judge_hit(self, digest: bytes, cached: TokenClaims, key_known: bool) -> TokenClaims:
-        """A token that passed every check before: still unexpired, its key still published."""
+    def _judge_hit(
+        self, digest: bytes, cached: TokenClaims, knows: Callable[[str | None], bool | None]
+    ) -> TokenClaims | None:
+        """A token that passed every check before: still unexpired, its key still published
+        (``knows``: ``jwks.knows``, which always answers, or ``jwks.knows_now``, whose None
+        is passed on)."""
         if cached.exp + self.policy.leeway <= time.time():
             raise InvalidToken("The token has expired.")
-        if not key_known:
+        known = knows(cached.kid)
+        if known is None:
+            return None
+        if not known:
             self._forget(digest)
             raise InvalidToken("The token was signed with a key that has been withdrawn.")
         return cached
