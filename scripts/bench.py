@@ -345,6 +345,7 @@ class Bench:
     def run(self) -> dict:
         stack = self.stack
         stack.bootstrap()
+        bench_mcp.configure(stack)
         try:
             stack.start()
             stack.cli("inventory_service").run(
