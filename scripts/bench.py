@@ -150,6 +150,10 @@ def _wrk(
         f"-c{CONNECTIONS}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
+        # wrk's default 2 s counts a slow answer as a failed request; at load 40 an order
+        # took 2.09 s once and ended the whole run.
+        "--timeout",
+        "10s",
         "-s",
         script.name,
         url,
