@@ -29,7 +29,8 @@ def _server() -> AuthorizationServer:
 def _form_endpoint(handler: Callable[[], Response]) -> Response:
     """Run the strict form checks, then Authlib; errors in RFC 6749 §5.2 form."""
     try:
-        check_form_request(request)
+        # The request itself, not the context-local proxy: the checks read it a dozen times.
+        check_form_request(request._get_current_object())
     except OAuth2Error as error:
         return _server().handle_error_response(None, error)
     return handler()

@@ -35,7 +35,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from . import bench_growth, bench_growth_report, bench_scan
+from . import bench_growth, bench_growth_report, bench_mcp, bench_scan, bench_token_floor
 from .stack import PORTS, LocalStack, free_ports, live_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +150,10 @@ def _wrk(
         f"-c{CONNECTIONS}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
+        # wrk's default 2 s counts a slow answer as a failed request; at load 40 an order
+        # took 2.09 s once and ended the whole run.
+        "--timeout",
+        "10s",
         "-s",
         script.name,
         url,
@@ -351,6 +355,7 @@ class Bench:
     def run(self) -> dict:
         stack = self.stack
         stack.bootstrap()
+        bench_mcp.configure(stack)
         try:
             stack.start()
             stack.cli("inventory_service").run(
@@ -416,39 +421,13 @@ class Bench:
         self.results["rs_token_vs_key_throughput_ratio_without_token_cache"] = round(
             self.loads["rs_token_no_cache"].rps / self.loads["rs_api_key_no_cache_run"].rps, 3
         )
+        # Back to the cache on: restart() keeps earlier extra settings, so drop them first.
+        self.stack.extra_env.pop("inventory_service", None)
         self.stack.restart("inventory_service", {})
 
     def mcp(self) -> None:
-        """Phase 5: MCP ``tools/call get_stock`` with a token (one uvicorn process, stateless
-        JSON) against REST ``GET /inventory/<sku>`` with a token (gunicorn), same run."""
-        agent = "inventory-agent"
-        secret = self.stack.credentials()["agents"][agent]["client_secret"]
-        resp = requests.post(
-            f"{self.stack.issuer}/oauth/token",
-            data={"grant_type": "client_credentials", "resource": self.stack.mcp_resource,
-                  "scope": "inventory:read"},
-            auth=(agent, secret), timeout=10,
-        )  # fmt: skip
-        resp.raise_for_status()
-        mcp_headers = {
-            "Authorization": f"Bearer {resp.json()['access_token']}",
-            "Accept": "application/json, text/event-stream",
-        }
-        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                "params": {"name": "get_stock", "arguments": {"sku": "WIDGET-1"}}}  # fmt: skip
-        mcp = ("inventory_service.mcp", "/mcp")
-        kwargs = {"method": "POST", "headers": mcp_headers, "body": json.dumps(call)}
-        rest = {"Authorization": f"Bearer {self.token('order-service')}"}
-        path = "/inventory/WIDGET-1"
-        load(self.stack, *mcp, min(1, self.seconds), **kwargs)  # warm-up
-        load(self.stack, "inventory_service", path, min(1, self.seconds), headers=rest)
-        for _ in range(self.rounds):
-            self.best("rest_token_get_sku", "inventory_service", path, self.seconds, headers=rest)
-            self.best("mcp_tools_call_get_stock", *mcp, self.seconds, **kwargs)
-        m, r = self.loads["mcp_tools_call_get_stock"], self.loads["rest_token_get_sku"]
-        self.results["mcp_vs_rest_token_throughput_ratio"] = round(m.rps / r.rps, 3)
-        self.results["mcp_server_cpu_us_per_call"] = _per_request_us(m.server_cpu_s, m.requests)
-        self.results["rest_server_cpu_us_per_call"] = _per_request_us(r.server_cpu_s, r.requests)
+        """Phase 5: MCP ``tools/call`` against REST ``GET``, both with a token (bench_mcp.py)."""
+        bench_mcp.measure(self)
 
     def orders(self) -> None:
         """POST /orders in phase 0 (Order on its key) and phase 3 (Order on a cached token).
@@ -574,6 +553,9 @@ class Bench:
         for alg in ("ES256", "RS256"):
             # A start with another AUTH_SIGNING_ALG rotates to a key of that algorithm.
             self.stack.restart("auth_server", {"AUTH_SIGNING_ALG": alg})
+            if alg == "ES256":  # ES256 tokens and the floor in paired rounds
+                bench_token_floor.measure(self, basic, body)
+                continue
             self.best(f"as_{alg.lower()}", "auth_server", "/oauth/token", self.seconds,
                       method="POST", headers=basic, body=body)  # fmt: skip
         self.results["as_tokens_per_second"] = {
@@ -584,10 +566,6 @@ class Bench:
             "ES256": self.loads["as_es256"].server_cpu_us_per_request,
             "RS256": self.loads["as_rs256"].server_cpu_us_per_request,
         }
-        # The floor under any token: the same server, load and workers answering the
-        # cheapest route there is. What a token costs above it is the AS's own work.
-        floor = self.best("as_healthz_floor", "auth_server", "/healthz", self.seconds)
-        self.results["as_floor_server_cpu_us_per_request"] = floor.server_cpu_us_per_request
 
 
 def _flag_check_us(data_dir: Path, calls: int) -> float:
@@ -625,12 +603,13 @@ def report(results: dict, console: Console) -> None:
         ("jwks_fetches_per_worker", "≤ jwks_fetches_allowed_per_worker"),
         ("jwks_fetches_allowed_per_worker", "1 + one per 60 s (AS max-age), never per request"),
         ("auth_mode_check_us_per_request", "a few µs (flips in force at once)"),
-        ("mcp_vs_rest_token_throughput_ratio", "(MCP: 1 uvicorn process; REST: 2 workers)"),
+        ("mcp_vs_rest_token_throughput_ratio", "≥ 0.5 (as many MCP processes as REST workers)"),
         ("mcp_server_cpu_us_per_call", ""),
         ("rest_server_cpu_us_per_call", ""),
         ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
-        ("as_server_cpu_us_per_token", "ES256 ≤ 700 (not met, see the floor)"),
+        ("as_server_cpu_us_per_token", "(the total, floor included)"),
         ("as_floor_server_cpu_us_per_request", "(GET /healthz: gunicorn gthread + Flask alone)"),
+        ("as_token_cpu_above_floor_us", "ES256 ≤ 500 (token minus floor, same rounds)"),
         *POSTGRES_GOALS,
     ]
     table = Table(

@@ -9,8 +9,10 @@ are self-contained JWTs (RFC 9068), and revocation records only what it withdraw
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import InvalidClientError
 from flask import Flask
+from flask import request as flask_request
 
 from ..clients import AuthMethod, Registry
 from ..config import Settings
@@ -27,7 +29,15 @@ from .revocation import Revocation
 
 class Server(AuthorizationServer):
     """Authlib's server, with a client-authentication failure worded for a person: Authlib
-    says "cannot authenticate with methods: [...]", a Python list."""
+    says "cannot authenticate with methods: [...]", a Python list.
+
+    Authlib's request wrapper gets the request object itself rather than Flask's
+    context-local proxy, which it would otherwise go through on each of the dozens of
+    attribute reads a token takes (docs/performance.md, "Token endpoint above its floor").
+    """
+
+    def create_oauth2_request(self, request) -> FlaskOAuth2Request:
+        return FlaskOAuth2Request(flask_request._get_current_object())
 
     def authenticate_client(self, request, methods, endpoint="token"):
         try:

@@ -176,10 +176,14 @@ class Gate:
                     self._oauth(400, "invalid_request", str(exc), wanted), UNKNOWN, TOKEN
                 ) from None
             try:
-                # In a worker thread: a JWKS refetch (unknown kid, stale keys) waits on the
-                # network, and on the event loop it would stall every MCP request meanwhile.
-                # The hop costs ~0.1 ms of CPU per call (docs/decisions.md).
-                claims = await anyio.to_thread.run_sync(self.tokens.validate, token)
+                # A token the cache already judged is answered here (a hash and a dict
+                # look-up). Anything else goes to a worker thread: a signature check is CPU
+                # and a JWKS refetch (unknown kid, stale keys) waits on the network, which
+                # on the event loop would stall every MCP request meanwhile
+                # (docs/performance.md, "MCP").
+                claims = self.tokens.validate_cached(token) or await anyio.to_thread.run_sync(
+                    self.tokens.validate, token
+                )
             except InvalidToken as exc:
                 raise Refused(
                     self._oauth(401, "invalid_token", str(exc), wanted), UNKNOWN, TOKEN

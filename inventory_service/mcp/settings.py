@@ -47,6 +47,7 @@ class McpSettings:
     issuers_file: str | None = None  # followed while serving (resource_server/trust_file.py)
     host: str = "127.0.0.1"
     port: int = 9003
+    workers: int = 1  # uvicorn processes, each with its own event loop (one core each)
     allowed_hosts: tuple[str, ...] = ()
     log_level: str = "INFO"
     database: DatabaseSettings = field(
@@ -105,6 +106,7 @@ class McpSettings:
             ),
             host=str(raw.get("mcp_host", cls.host)),
             port=raw.whole_number("mcp_port", cls.port, 1, 65535),
+            workers=raw.whole_number("mcp_workers", cls.workers, 1, 64),
             allowed_hosts=tuple(h.strip() for h in str(hosts).split(",") if h.strip()),
             log_level=str(raw.get("mcp_log_level", raw.get("log_level", cls.log_level))).upper(),
             database=DatabaseSettings.load(raw),

@@ -70,6 +70,14 @@ class TrustedIssuers:
             raise InvalidToken(UNTRUSTED)
         return validator.validate(token)
 
+    def validate_cached(self, token: str) -> TokenClaims | None:
+        """``TokenValidator.validate_cached`` of the issuer the token names."""
+        if len(token) > MAX_TOKEN_BYTES:
+            return None
+        issuer = payload_of(token).get("iss")
+        validator = self.validators.get(issuer) if isinstance(issuer, str) else None
+        return None if validator is None else validator.validate_cached(token)
+
     def policy_of(self, claims: TokenClaims) -> TokenPolicy:
         return self.validators[claims.claims["iss"]].policy
 

@@ -110,6 +110,13 @@ class JWKSCache:
         self.refresh_if_stale()
         return self._lookup(kid) is not None
 
+    def knows_now(self, kid: str | None) -> bool | None:
+        """``knows`` without ever fetching: None when the keys are due for a refresh, so
+        only a caller that may block on the network can answer."""
+        if time.monotonic() >= self._stale_at:
+            return None
+        return self._lookup(kid) is not None
+
     def refresh_if_stale(self) -> None:
         """One monotonic-clock read when fresh; when stale, one thread fetches, others go on."""
         if time.monotonic() < self._stale_at:

@@ -33,6 +33,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,16 +95,39 @@ class TokenValidator:
         digest = hashlib.sha256(token.encode()).digest()
         cached = self._cache.get(digest)
         if cached is not None:
-            if cached.exp + self.policy.leeway <= time.time():
-                raise InvalidToken("The token has expired.")
-            if not self.jwks.knows(cached.kid):
-                self._forget(digest)
-                raise InvalidToken("The token was signed with a key that has been withdrawn.")
-            return cached
+            return self._judge_hit(digest, cached, self.jwks.knows)
         generation = self.jwks.generation
         claims = self._verify(token)
         self._remember(digest, claims, generation)
         return claims
+
+    def validate_cached(self, token: str) -> TokenClaims | None:
+        """``validate``'s answer when the cache alone can give it, without blocking: None
+        when it would take a signature check or a JWKS fetch. An event loop (the MCP
+        gate) asks this first and sends only the rest to a worker thread."""
+        if len(token) > MAX_TOKEN_BYTES:
+            return None
+        digest = hashlib.sha256(token.encode()).digest()
+        cached = self._cache.get(digest)
+        if cached is None:
+            return None
+        return self._judge_hit(digest, cached, self.jwks.knows_now)
+
+    def _judge_hit(
+        self, digest: bytes, cached: TokenClaims, knows: Callable[[str | None], bool | None]
+    ) -> TokenClaims | None:
+        """A token that passed every check before: still unexpired, its key still published
+        (``knows``: ``jwks.knows``, which always answers, or ``jwks.knows_now``, whose None
+        is passed on)."""
+        if cached.exp + self.policy.leeway <= time.time():
+            raise InvalidToken("The token has expired.")
+        known = knows(cached.kid)
+        if known is None:
+            return None
+        if not known:
+            self._forget(digest)
+            raise InvalidToken("The token was signed with a key that has been withdrawn.")
+        return cached
 
     def _verify(self, token: str) -> TokenClaims:
         if not _canonical_jws(token):

@@ -72,6 +72,11 @@ class TrustFile:
         self._follow()
         return self._validator.validate(token)
 
+    def validate_cached(self, token: str) -> TokenClaims | None:
+        """``TokenValidator.validate_cached`` under the file as it is now (one ``stat``)."""
+        self._follow()
+        return self._validator.validate_cached(token)
+
     def policy_of(self, claims: TokenClaims) -> TokenPolicy:
         """The policy that accepted ``claims``, even if the file changed in between."""
         return self._known[claims.claims["iss"]]

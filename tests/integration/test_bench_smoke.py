@@ -38,6 +38,8 @@ def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
         "as_es256",
         "as_rs256",
         "as_healthz_floor",
+        "rest_token_get_sku",
+        "mcp_tools_call_get_stock",
     ):
         load = results["loads"][name]
         assert load["requests"] > 0 and load["p99_ms"] >= load["p50_ms"] > 0
@@ -45,6 +47,11 @@ def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path):
     assert results["server_closes_during_steady_loads"] == 0  # a count, not a speed
     assert set(results["as_server_cpu_us_per_token"]) == {"ES256", "RS256"}
     assert results["as_floor_server_cpu_us_per_request"] > 0
+    # The token above its floor is a difference of two measurements: any sign, never missing.
+    assert isinstance(results["as_token_cpu_above_floor_us"], int | float)
+    assert results["as_token_cpu_total_us"] > 0
+    assert results["mcp_vs_rest_token_throughput_ratio"] > 0
+    assert results["mcp_workers"] == 2  # as many MCP processes as REST workers
     assert results["cores"] >= 1
     growth, scan = results["growth"], results["scan"]
     assert growth["scales"] == [10, 100]

@@ -77,3 +77,10 @@ def test_a_missing_issuer_names_both_variables():
 def test_an_mcp_only_copy_of_a_token_policy_setting_is_refused(removed, shared):
     with pytest.raises(ConfigError, match=f"INVENTORY_{shared} for both"):
         McpSettings.load({**BASE, removed.lower(): "5"})
+
+
+def test_one_process_by_default_and_the_worker_count_is_named_when_bad():
+    assert McpSettings.load(BASE).workers == 1
+    assert McpSettings.load({**BASE, "mcp_workers": "2"}).workers == 2
+    with pytest.raises(ConfigError, match="INVENTORY_MCP_WORKERS"):
+        McpSettings.load({**BASE, "mcp_workers": "0"})
