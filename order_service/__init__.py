@@ -64,7 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(lambda: setattr(g, "started", time.perf_counter()))
     app.after_request(_log_request)
 
-    database_errors.register(app)  # 503 problem+json while PostgreSQL is out of reach
+    # 503 problem+json while PostgreSQL is out of reach
+    database_errors.register(app, settings.database)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
