@@ -39,6 +39,8 @@ def main(argv: list[str]) -> int:
                 second_as.SecondAs(runtime).prepare()  # phase 6 edits the trust file
             stopwatch.lap("start the services")
             runtime.start()
+        if isinstance(runtime, LocalStack):
+            runtime.load_agent_sdk()  # while phases 0-4 wait on HTTP, for phase 5
         narrator = Narrator(runtime, console, stopwatch=stopwatch)
         if "--projector" in argv:
             narrator.pause = pauser(console)
