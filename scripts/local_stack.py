@@ -157,8 +157,14 @@ class LocalStack:
         return self.clis[package]
 
     def close_clis(self) -> None:
-        while self.clis:
-            self.clis.popitem()[1].close()
+        """End every CLI session, then wait for each: each exit tears down a whole app,
+        and the sessions need not take turns."""
+        sessions = list(self.clis.values())
+        self.clis.clear()
+        for session in sessions:
+            session.end()
+        for session in sessions:
+            session.close()
 
     def start(self, order_auth: str = "api_key") -> None:
         # Side by side: none needs another to boot, and each boot is mostly Python imports
@@ -283,12 +289,14 @@ class LocalStack:
 
     def close(self) -> None:
         """Stop what this object started (never a stack another command started), all
-        at once: each stop is mostly waiting for a graceful exit."""
-        self.close_clis()
-        stop_second_as(self.state)  # phase 6's node-oidc-provider, if it was started
+        at once, CLI sessions included: each stop is mostly waiting for a graceful exit."""
         started = [package for package in reversed(list(self.ports)) if package in self.procs]
-        with ThreadPoolExecutor(max(1, len(started))) as pool:
+        with ThreadPoolExecutor(len(started) + 2) as pool:
+            clis = pool.submit(self.close_clis)
+            second = pool.submit(stop_second_as, self.state)  # phase 6's node-oidc-provider
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
+            clis.result()
+            second.result()
 
     def stop_recorded(self) -> None:
         """``make down``: stop whatever ``make up`` recorded in the pid files, all at once
