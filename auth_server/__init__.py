@@ -40,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(routes.bp)
     app.register_blueprint(authorize.bp)
-    errors.register(app)
+    errors.register(app, settings.database)
     cli.register(app)
     return app
 

@@ -9,12 +9,13 @@ from flask import Flask, Response, json, jsonify
 from werkzeug.exceptions import HTTPException
 
 from service_kit import database_errors
+from service_kit.database_settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
 
 
-def register(app: Flask) -> None:
-    database_errors.register(app)  # 503 problem+json while PostgreSQL is out of reach
+def register(app: Flask, database: DatabaseSettings) -> None:
+    database_errors.register(app, database)  # 503 problem+json while PostgreSQL is out of reach
 
     @app.errorhandler(OAuth2Error)
     def oauth_error(exc: OAuth2Error):

@@ -107,7 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(secure_html)
     app.before_request(_start_timer)
     app.after_request(_log_request)
-    errors.register(app)
+    errors.register(app, settings.database)
     migration_cli.add_to(resource_server_cli.api_keys)  # scan, audit, purge, extend-sunset
     for group in (api_cli.stock, resource_server_cli.api_keys, resource_server_cli.auth_mode):
         app.cli.add_command(group)

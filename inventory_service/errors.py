@@ -11,13 +11,14 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from service_kit import database_errors
+from service_kit.database_settings import DatabaseSettings
 from service_kit.problem import problem
 
 log = logging.getLogger(__name__)
 
 
-def register(app: Flask) -> None:
-    database_errors.register(app)  # 503 while PostgreSQL is out of reach
+def register(app: Flask, database: DatabaseSettings) -> None:
+    database_errors.register(app, database)  # 503 while PostgreSQL is out of reach
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

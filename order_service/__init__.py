@@ -18,18 +18,18 @@ from werkzeug.exceptions import HTTPException
 
 from service_kit import database_errors, edge
 
+from . import metrics, routes
+from .config import Settings
+from .inventory_client import InventoryClient
+from .oauth_client import ClientCredentials
+from .placement import Placement
+from .reconciler import Reconciler
+from .stores import open_stores
+from .token_cache import TokenCache
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
-    from . import metrics, routes
-    from .config import Settings
-    from .inventory_client import InventoryClient
-    from .oauth_client import ClientCredentials
-    from .placement import Placement
-    from .reconciler import Reconciler
-    from .stores import open_stores
-    from .token_cache import TokenCache
-
     settings = Settings.load(config)
     if not logging.getLogger().handlers:
         logging.basicConfig(
@@ -64,7 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(lambda: setattr(g, "started", time.perf_counter()))
     app.after_request(_log_request)
 
-    database_errors.register(app)  # 503 problem+json while PostgreSQL is out of reach
+    # 503 problem+json while PostgreSQL is out of reach
+    database_errors.register(app, settings.database)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

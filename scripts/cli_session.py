@@ -75,10 +75,14 @@ class CliSession:
         answer = json.loads(line)
         return subprocess.CompletedProcess(argv, answer["code"], answer["stdout"], answer["stderr"])
 
+    def end(self) -> None:
+        """Let the child end (at end of input) without waiting for it to exit."""
+        if self._proc.stdin and not self._proc.stdin.closed:
+            self._proc.stdin.close()
+
     def close(self) -> None:
         if self._proc.poll() is None:
-            assert self._proc.stdin
-            self._proc.stdin.close()  # the child ends at end of input
+            self.end()
             try:
                 self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -17,11 +17,13 @@ from . import second_as
 from .narration import DemoFailure, Narrator
 from .projector import pauser
 from .stack import LocalStack, StackError
+from .stopwatch import Stopwatch
 
 
 def main(argv: list[str]) -> int:
     console = Console()
     started = time.monotonic()
+    stopwatch = Stopwatch.from_env()  # DEMO_TIMINGS=1: a table of time per step at the end
     if "--docker" in argv:
         from .docker_stack import DockerStack
 
@@ -31,11 +33,15 @@ def main(argv: list[str]) -> int:
     keep = False
     try:
         with console.status("Generating demo credentials and starting the services..."):
+            stopwatch.lap("credentials")
             runtime.bootstrap()
             if isinstance(runtime, LocalStack) and second_as.installed():
                 second_as.SecondAs(runtime).prepare()  # phase 6 edits the trust file
+            stopwatch.lap("start the services")
             runtime.start()
-        narrator = Narrator(runtime, console)
+        if isinstance(runtime, LocalStack):
+            runtime.load_agent_sdk()  # while phases 0-4 wait on HTTP, for phase 5
+        narrator = Narrator(runtime, console, stopwatch=stopwatch)
         if "--projector" in argv:
             narrator.pause = pauser(console)
         narrator.run()
@@ -48,8 +54,10 @@ def main(argv: list[str]) -> int:
         return 130
     finally:
         if not keep:
+            stopwatch.lap("stop the services")
             with console.status("Stopping the services..."):
                 runtime.close()
+        stopwatch.report(console)
     console.print(f"[green]Demo finished in {time.monotonic() - started:.0f} s.[/]")
     if keep:
         inventory = runtime.urls["inventory_service"]

@@ -63,4 +63,8 @@ if [[ ${INSTALL_WITH:-uv} == uv ]] && with_uv; then
 else
     with_pip
 fi
+# The project's own modules too, as --compile-bytecode does the dependencies': where
+# PYTHONDONTWRITEBYTECODE is set, each process of `make demo` (services, CLI sessions, the
+# narrator: about fourteen) otherwise compiled them again, ~0.15 s of CPU apiece (0.3 s here).
+"$VENV/bin/python" -m compileall -q auth_server inventory_service order_service service_kit scripts
 say "done in $((SECONDS - started)) s"

@@ -8,6 +8,7 @@ and stopping processes is ``process_groups.py``'s.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -26,7 +27,7 @@ import requests
 
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
-from .process_groups import configured_workers, live_workers, port_taken, terminate
+from .process_groups import configured_workers, leads_its_group, live_workers, port_taken, terminate
 from .second_as import stop as stop_second_as
 from .stack_env import service_env
 
@@ -96,6 +97,20 @@ class LocalStack:
         command = ["python", "-m", "scripts.agent", *argv]
         return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
 
+    def load_agent_sdk(self) -> threading.Thread:
+        """Import ``scripts.agent`` (the MCP SDK's client, ~1 s of CPU) in the background.
+
+        The demo calls this once its services are up: phases 0 to 4 mostly wait on HTTP,
+        so the import takes a core that would idle, instead of running alone when phase 5
+        needs the first agent. ``run_agent``'s own import waits for it (the import lock),
+        and re-raises the error if it failed.
+        """
+        loader = threading.Thread(
+            target=importlib.import_module, args=("scripts.agent",), name="agent-sdk-import"
+        )
+        loader.start()
+        return loader
+
     # -- environment -------------------------------------------------------------------------
 
     def env(self, package: str, order_auth: str = "api_key") -> dict[str, str]:
@@ -142,8 +157,14 @@ class LocalStack:
         return self.clis[package]
 
     def close_clis(self) -> None:
-        while self.clis:
-            self.clis.popitem()[1].close()
+        """End every CLI session, then wait for each: each exit tears down a whole app,
+        and the sessions need not take turns."""
+        sessions = list(self.clis.values())
+        self.clis.clear()
+        for session in sessions:
+            session.end()
+        for session in sessions:
+            session.close()
 
     def start(self, order_auth: str = "api_key") -> None:
         # Side by side: none needs another to boot, and each boot is mostly Python imports
@@ -157,9 +178,9 @@ class LocalStack:
         self._launch(package, order_auth)
         self._await_started(package)
 
-    def _launch(self, package: str, order_auth: str) -> None:
+    def _launch(self, package: str, order_auth: str, replacing: bool = False) -> None:
         port = self.ports[package]
-        if port_taken(port):
+        if port_taken(port) and not replacing:
             raise StackError(
                 f"port {port} is already in use; stop what holds it (make down?) and retry"
             )
@@ -181,7 +202,8 @@ class LocalStack:
         proc = self.procs[package]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:
-            if self._healthy(package) and self._all_workers_booted(package, proc.pid):
+            # Markers first: until every worker has booted, no probe is worth sending.
+            if self._all_workers_booted(package, proc.pid) and self._healthy(package):
                 return
             time.sleep(0.05)
         self.stop_service(package)  # never leave a half-started service behind
@@ -216,23 +238,49 @@ class LocalStack:
 
     def set_order_auth(self, mode: str) -> None:
         """Phase 2: redeploy Order with another ORDER_AUTH (a restart, as in real life)."""
-        self.stop_service("order_service")
-        self.start_service("order_service", mode)
+        self.redeploy("order_service", mode)
 
     def restart(self, package: str, extra_env: dict[str, str], order_auth: str = "api_key") -> None:
         """Restart one service with ``extra_env`` on top of its usual settings (and of what
         earlier restarts added)."""
         self.extra_env[package] = {**self.extra_env.get(package, {}), **extra_env}
-        self.stop_service(package)
-        self.start_service(package, order_auth)
+        self.redeploy(package, order_auth)
 
-    def stop_service(self, package: str) -> None:
+    def redeploy(self, package: str, order_auth: str = "api_key") -> None:
+        """Replace a running gunicorn service: the new master boots while the old one drains.
+
+        Each worker listens on its own ``SO_REUSEPORT`` socket, so the new workers bind the
+        port beside the old ones. This returns once the new service is ready *and* the old
+        one is gone, so every later call reaches the new one. One after the other, the old
+        workers' graceful exit and the new ones' boot added up (1 to 2 s per redeploy here).
+        """
+        pid, proc = self._recorded_master(package)
+        running = proc.poll() is None if proc else pid is not None and leads_its_group(pid)
+        if not running or package in SINGLE_PROCESS:  # uvicorn has no SO_REUSEPORT here
+            self.stop_service(package)
+            self.start_service(package, order_auth)
+            return
+        assert pid is not None
+        with ThreadPoolExecutor(1) as pool:
+            old = pool.submit(terminate, pid, proc, self.state / package / "workers")
+            try:
+                self._launch(package, order_auth, replacing=True)
+                self._await_started(package)
+            finally:
+                old.result()  # re-raises a failed stop here
+
+    def _recorded_master(self, package: str) -> tuple[int | None, subprocess.Popen | None]:
+        """The master this object started (or the pid file names), now no longer recorded."""
         pid_file = self.state / f"{package}.pid"
         proc = self.procs.pop(package, None)
         pid = proc.pid if proc else int(pid_file.read_text()) if pid_file.exists() else None
+        return pid, proc
+
+    def stop_service(self, package: str) -> None:
+        pid, proc = self._recorded_master(package)
         if pid:
             terminate(pid, proc, self.state / package / "workers")
-        pid_file.unlink(missing_ok=True)
+        (self.state / f"{package}.pid").unlink(missing_ok=True)
         self.expected_workers.pop(package, None)
         # The listening socket may linger a moment after the master exits.
         deadline = time.monotonic() + 10
@@ -241,12 +289,14 @@ class LocalStack:
 
     def close(self) -> None:
         """Stop what this object started (never a stack another command started), all
-        at once: each stop is mostly waiting for a graceful exit."""
-        self.close_clis()
-        stop_second_as(self.state)  # phase 6's node-oidc-provider, if it was started
+        at once, CLI sessions included: each stop is mostly waiting for a graceful exit."""
         started = [package for package in reversed(list(self.ports)) if package in self.procs]
-        with ThreadPoolExecutor(max(1, len(started))) as pool:
+        with ThreadPoolExecutor(len(started) + 2) as pool:
+            clis = pool.submit(self.close_clis)
+            second = pool.submit(stop_second_as, self.state)  # phase 6's node-oidc-provider
             list(pool.map(self.stop_service, started))  # re-raises a failed stop here
+            clis.result()
+            second.result()
 
     def stop_recorded(self) -> None:
         """``make down``: stop whatever ``make up`` recorded in the pid files, all at once

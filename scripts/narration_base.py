@@ -16,6 +16,8 @@ import requests
 from rich.console import Console
 from rich.panel import Panel
 
+from .stopwatch import Stopwatch
+
 HEADERS_THAT_MATTER = ("Deprecation", "Sunset", "Link", "WWW-Authenticate")
 
 
@@ -42,6 +44,7 @@ class NarratorBase:
     console: Console = field(default_factory=Console)
     summary: list[tuple[str, str, str]] = field(default_factory=list)
     pause: Callable[[str], None] = lambda title: None  # projector mode: before each phase
+    stopwatch: Stopwatch = field(default_factory=Stopwatch)  # DEMO_TIMINGS=1: time per phase
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -96,6 +99,7 @@ class NarratorBase:
 
     def phase(self, title: str, change: str) -> None:
         self.pause(title)
+        self.stopwatch.lap(title)
         self.console.print()
         self.console.print(Panel(change, title=f"[bold]{title}[/]", expand=False))
 

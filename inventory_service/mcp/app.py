@@ -21,7 +21,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from service_kit import database_errors
-from service_kit.postgres import Unavailable
 from service_kit.prometheus import exposition
 
 from ..api.readiness import database_write_error, not_ready_detail
@@ -101,7 +100,7 @@ def _add_routes(
         """Readiness, as the REST API's: 503 problem+json while the database takes no writes."""
         try:
             stock.ping()
-        except Unavailable:
+        except database_errors.unavailable_errors():
             body = {"status": "unavailable", "detail": database_errors.DETAIL}
             return JSONResponse(body, 503)
         error = await anyio.to_thread.run_sync(database_write_error, database)

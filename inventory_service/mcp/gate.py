@@ -34,7 +34,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit import database_errors
 from service_kit.edge import EdgeSettings, host_patterns
-from service_kit.postgres import Unavailable
 
 from ..metrics import MCP_CALLS
 from ..migration.ledger import ToolLedger
@@ -140,7 +139,8 @@ class Gate:
                 self._record(refused.client_id, call, accepted=False)
             await _send(refused.response, scope, receive, send)
             return
-        except Unavailable:  # no key check without the database: refuse, never wave through
+        except database_errors.unavailable_errors():
+            # No key check without the database: refuse, never wave through.
             await _send(_database_unavailable(), scope, receive, send)
             return
         scope = dict(scope)

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
-import psycopg
-
-from service_kit.postgres import PostgresDatabase
 from service_kit.sqlite import SqliteDatabase
 
 from .cutoff import Brownout, Cutoff
@@ -25,15 +23,12 @@ from .flusher import FLUSH_INTERVAL, Flusher
 from .issuer_usage import IssuerUsage
 from .key_scan import KeyScanner
 from .ledger import Ledger, ToolLedger, UsageLedger
-from .postgres_cutoff import PostgresCutoff
-from .postgres_evidence import PostgresEvidenceWatch
-from .postgres_key_scan import PostgresKeyScanner
-from .postgres_ledger import PostgresIssuerUsage, PostgresLedger, PostgresToolLedger
-from .postgres_purge import PostgresPurge
-from .postgres_usage_detail import PostgresUsageDetail
 from .purge import Purge
-from .retention import DEFAULT_USAGE_RETENTION, PostgresRetention, Retention
+from .retention import DEFAULT_USAGE_RETENTION, Retention
 from .usage_detail import UsageDetail, UsageDetailStore
+
+if TYPE_CHECKING:  # psycopg is loaded only on PostgreSQL (_postgres below)
+    from service_kit.postgres import PostgresDatabase
 
 
 @dataclass(frozen=True)
@@ -51,9 +46,11 @@ class MigrationStores:
 
 def usage_flusher(db: SqliteDatabase | PostgresDatabase, interval: float) -> Flusher:
     """The process's one writer of in-memory counts, into ``db``."""
-    if isinstance(db, PostgresDatabase):
-        return Flusher(db, interval, expected=(psycopg.Error,))
-    return Flusher(db, interval)
+    if isinstance(db, SqliteDatabase):
+        return Flusher(db, interval)
+    import psycopg  # on PostgreSQL only, as in _postgres()
+
+    return Flusher(db, interval, expected=(psycopg.Error,))
 
 
 def tool_ledger(db: SqliteDatabase | PostgresDatabase, flusher: Flusher) -> ToolLedger:
@@ -87,21 +84,35 @@ SQLITE = _Engine(
     KeyScanner,
     Retention,
 )
-POSTGRES = _Engine(
-    PostgresLedger,
-    PostgresToolLedger,
-    PostgresUsageDetail,
-    PostgresIssuerUsage,
-    PostgresEvidenceWatch,
-    PostgresCutoff,
-    PostgresPurge,
-    PostgresKeyScanner,
-    PostgresRetention,
-)
+
+
+def _postgres() -> _Engine:
+    """The PostgreSQL stores, imported on first use: on SQLite every worker, the MCP server
+    and each admin CLI would otherwise pay ~0.4 s of CPU at start for psycopg
+    (``inventory_service/stores.py``; tests/unit/service_kit/test_database_errors.py)."""
+    from .postgres_cutoff import PostgresCutoff
+    from .postgres_evidence import PostgresEvidenceWatch
+    from .postgres_key_scan import PostgresKeyScanner
+    from .postgres_ledger import PostgresIssuerUsage, PostgresLedger, PostgresToolLedger
+    from .postgres_purge import PostgresPurge
+    from .postgres_usage_detail import PostgresUsageDetail
+    from .retention import PostgresRetention
+
+    return _Engine(
+        PostgresLedger,
+        PostgresToolLedger,
+        PostgresUsageDetail,
+        PostgresIssuerUsage,
+        PostgresEvidenceWatch,
+        PostgresCutoff,
+        PostgresPurge,
+        PostgresKeyScanner,
+        PostgresRetention,
+    )
 
 
 def _engine_of(db: SqliteDatabase | PostgresDatabase) -> _Engine:
-    return POSTGRES if isinstance(db, PostgresDatabase) else SQLITE
+    return SQLITE if isinstance(db, SqliteDatabase) else _postgres()
 
 
 def open_migration_stores(
