@@ -1,0 +1,141 @@
+"""Several replicas on one PostgreSQL behind the proxy: docker-compose.yml with
+docker-compose.scale.yml (two AS replicas, three Inventory replicas, two MCP servers).
+
+Every call goes through the proxy, as a client's would; the proxy picks a replica per request.
+Each replica's own ``/metrics`` (scraped inside its container) then says which replicas
+answered, so "every replica obeyed" is shown, not assumed: each counted some of the calls,
+and the counts add up to exactly the calls made.
+"""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from .conftest import RESOURCE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("docker")]
+
+INVENTORY_PORT = 9001
+AUTH_PORT = 9000
+
+
+def on_new_connections(stack, count: int, method: str, path: str, headers, json=None) -> list:
+    """``count`` calls to Inventory, 8 at a time, each on a new connection, so the proxy picks
+    a replica for every one (no keep-alive connection sticks to one). ``{i}`` in ``json``'s
+    ``order_id`` becomes the call's number."""
+
+    def call(i: int) -> requests.Response:
+        body = {**json, "order_id": json["order_id"].format(i=i)} if json else None
+        return stack.inventory(method, path, headers={**headers, "Connection": "close"}, json=body)
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(call, range(count)))
+
+
+def per_replica_delta(stack, before: list[float], service: str, port: int, name: str, **labels):
+    return [
+        now - then
+        for now, then in zip(
+            stack.replica_metric(service, port, name, **labels), before, strict=True
+        )
+    ]
+
+
+def test_the_stack_runs_the_replicas_on_postgresql(scale_stack):
+    running = Counter(c.Service for c in scale_stack.compose.get_containers())
+    assert {s: running[s] for s in ("auth", "inventory", "mcp", "order", "postgres")} == {
+        "auth": 2,
+        "inventory": 3,
+        "mcp": 2,
+        "order": 1,
+        "postgres": 1,
+    }
+
+
+def test_a_token_only_flip_through_the_proxy_is_obeyed_by_every_inventory_replica(scale_stack):
+    scale_stack.set_mode("dual")
+    key = scale_stack.key("reporting-job")
+    labels = {"client_id": "reporting-job", "method": "api_key"}
+    name = "inventory_auth_requests_total"
+    accepted = scale_stack.replica_metric(
+        "inventory", INVENTORY_PORT, name, outcome="accepted", **labels
+    )
+    refused = scale_stack.replica_metric(
+        "inventory", INVENTORY_PORT, name, outcome="refused", **labels
+    )
+    before = on_new_connections(scale_stack, 40, "GET", "/inventory", headers=key)
+    assert [r.status_code for r in before] == [200] * 40
+
+    scale_stack.set_mode("token_only")  # through the proxy: one replica takes the PUT
+    after = on_new_connections(scale_stack, 40, "GET", "/inventory", headers=key)
+
+    assert [r.status_code for r in after] == [401] * 40
+    assert {r.headers["WWW-Authenticate"] for r in after} == {
+        f'Bearer resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+    }
+    assert {r.json()["auth_mode"] for r in after} == {"token_only"}
+    accepted_now = per_replica_delta(
+        scale_stack, accepted, "inventory", INVENTORY_PORT, name, outcome="accepted", **labels
+    )
+    refused_now = per_replica_delta(
+        scale_stack, refused, "inventory", INVENTORY_PORT, name, outcome="refused", **labels
+    )
+    # Each of the three replicas answered some of the 40 before and some of the 40 after.
+    assert sum(accepted_now) == 40 and all(n > 0 for n in accepted_now), accepted_now
+    assert sum(refused_now) == 40 and all(n > 0 for n in refused_now), refused_now
+
+
+def test_200_racing_reservations_through_the_proxy_sell_exactly_the_50_in_stock(scale_stack):
+    scale_stack.set_mode("dual")
+    sku = "SCALE-RACE-1"
+    scale_stack.run_compose(
+        "exec", "-T", "--index", "2", "inventory",
+        "flask", "--app", "inventory_service", "stock", "set", sku, "50",
+    )  # fmt: skip
+    bearer = scale_stack.bearer("order-service")  # one token, as Order's cache would hold it
+    labels = {"client_id": "order-service", "method": "token", "outcome": "accepted"}
+    name = "inventory_auth_requests_total"
+    before = scale_stack.replica_metric("inventory", INVENTORY_PORT, name, **labels)
+
+    answers = on_new_connections(
+        scale_stack,
+        200,
+        "POST",
+        f"/inventory/{sku}/reservations",
+        json={"order_id": "scale-race-{i}", "quantity": 1},
+        headers=bearer,
+    )
+
+    assert Counter(r.status_code for r in answers) == {201: 50, 409: 150}
+    assert {r.json()["title"] for r in answers if r.status_code == 409} == {"Not enough stock"}
+    left = scale_stack.inventory("GET", f"/inventory/{sku}", headers=bearer)
+    assert left.status_code == 200 and left.json()["quantity"] == 0
+    served = per_replica_delta(scale_stack, before, "inventory", INVENTORY_PORT, name, **labels)
+    assert sum(served) == 201 and all(n > 0 for n in served), served  # 200 races + the read
+
+
+def test_tokens_through_the_proxy_are_issued_by_both_as_replicas_and_accepted_everywhere(
+    scale_stack,
+):
+    scale_stack.set_mode("dual")
+    name = "auth_tokens_issued_total"
+    before = scale_stack.replica_metric("auth", AUTH_PORT, name, client_id="catalog-reader")
+    with ThreadPoolExecutor(4) as pool:
+        tokens = list(pool.map(lambda _: scale_stack.token("catalog-reader"), range(20)))
+
+    issued = per_replica_delta(
+        scale_stack, before, "auth", AUTH_PORT, name, client_id="catalog-reader"
+    )
+    assert sum(issued) == 20 and all(n > 0 for n in issued), issued
+    # One signing key in the database: whichever AS replica signed, every Inventory accepts.
+    codes = [
+        requests.get(
+            f"{scale_stack.urls['inventory']}/inventory",
+            headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+            timeout=10,
+        ).status_code
+        for token in tokens
+    ]
+    assert codes == [200] * 20
