@@ -1,4 +1,5 @@
-"""One compose stack for the e2e session, on the real docker-compose.yml.
+"""One compose stack for the e2e session, on the real docker-compose.yml, and one for
+``test_scale.py`` with docker-compose.scale.yml on top (replicas on PostgreSQL).
 
 Without a Docker engine the e2e tests skip with a one-line reason, unless REQUIRE_DOCKER=1
 (CI), which turns that into a failure. Container logs are attached to failing tests.
@@ -267,6 +268,7 @@ def scale_stack(docker_engine, tmp_path_factory):
         yield up
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Every e2e test in one xdist group: under ``--dist loadgroup`` they run one after
     another on one worker, so the stacks never compete for this machine at once (their
