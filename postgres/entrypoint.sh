@@ -17,14 +17,18 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 host    all    app    0.0.0.0/0    scram-sha-256
 host    all    app    ::/0         scram-sha-256
 HBA
-    pg_ctl --pgdata="$PGDATA" --options="-c listen_addresses=''" --wait --silent start
-    psql --username=postgres --dbname=postgres --quiet --set ON_ERROR_STOP=1 \
+    # The set-up server listens on a private socket only, so the healthcheck (which asks
+    # the usual socket) cannot mistake it for the real one and let the services in early.
+    setup=$(mktemp -d)
+    pg_ctl --pgdata="$PGDATA" --wait --silent start \
+        --options="-c listen_addresses='' -c unix_socket_directories=$setup"
+    psql --host="$setup" --username=postgres --dbname=postgres --quiet --set ON_ERROR_STOP=1 \
         --set password="$POSTGRES_PASSWORD" <<SQL
 CREATE ROLE app LOGIN PASSWORD :'password';
 SQL
     for db in $DATABASES; do
-        psql --username=postgres --dbname=postgres --quiet --set ON_ERROR_STOP=1 \
-            --command="CREATE DATABASE \"$db\" OWNER app"
+        psql --host="$setup" --username=postgres --dbname=postgres --quiet \
+            --set ON_ERROR_STOP=1 --command="CREATE DATABASE \"$db\" OWNER app"
     done
     pg_ctl --pgdata="$PGDATA" --mode=fast --wait --silent stop
     echo "postgres: created the cluster, the role app and the databases: $DATABASES"
