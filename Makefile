@@ -8,6 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_OIDC := tests/support/node_oidc
 NODE_OIDC_STAMP := $(NODE_OIDC)/node_modules/.installed-stamp
+# pytest-xdist workers: most of a test's time is spent waiting on real processes, so four
+# share two cores well; a module, the e2e stack and the checkout's own stack each stay on one
+# worker (tests/support/workers.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 4
+XDIST := -n $(TEST_WORKERS)
 
 .PHONY: help install node-tools node-oidc lock lint format test test-unit test-integration test-e2e demo demo-docker up restart reset order-oauth order-api-key own-as order-own-as down agent bench clean
 
@@ -53,16 +58,16 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff check --fix .
 
 test: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Unit, integration and e2e tests (REQUIRE_DOCKER=1 makes a missing engine fail)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST)
 
 test-unit: $(STAMP) ## Unit tests only
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q $(XDIST) tests/unit
 
 test-integration: $(STAMP) $(NODE_OIDC_STAMP) $(NODE_STAMP) ## Integration tests on real gunicorn processes
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q $(XDIST) tests/integration
 
 test-e2e: $(STAMP) ## testcontainers e2e tests on docker-compose.yml
-	$(BIN)/pytest -q tests/e2e
+	$(BIN)/pytest -q $(XDIST) tests/e2e
 
 demo: $(STAMP) ## The narrated migration, phases 0-6 (6 needs make node-oidc), on local processes (KEEP=1 leaves it up, PROJECTOR=1 stops before each phase)
 	$(BIN)/python -m scripts.demo $(if $(KEEP),--keep) $(if $(PROJECTOR),--projector)

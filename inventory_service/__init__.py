@@ -34,14 +34,9 @@ from .config import Settings
 from .db import DB_FILE, Database
 from .migration import cli as migration_cli
 from .migration import routes as migration_routes
-from .migration.cutoff import Cutoff, parse_brownouts
-from .migration.evidence import EvidenceWatch
-from .migration.flusher import Flusher
-from .migration.issuer_usage import IssuerUsage
-from .migration.ledger import Ledger, ToolLedger
-from .migration.purge import Purge
+from .migration.cutoff import parse_brownouts
+from .migration.stores import open_migration_stores
 from .migration.usage import UsageRecorder
-from .migration.usage_detail import UsageDetail
 from .resource_server import admin as resource_server_admin
 from .resource_server import cli as resource_server_cli
 from .resource_server.authenticator import Authenticator
@@ -61,29 +56,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(settings.data_dir / DB_FILE)
     shared = open_stores(settings.database, db, settings.auth_mode)
     modes = shared.modes
-    flusher = Flusher(db, settings.usage_flush_interval)  # this process's one usage writer
-    ledger = Ledger(db, flusher)
-    usage_detail = UsageDetail(db, flusher)
-    issuer_usage = IssuerUsage(db, flusher)
-    api_keys = shared.api_keys
-    cutoff = Cutoff(
-        db,
-        settings.api_key_sunset,
-        parse_brownouts(settings.api_key_brownouts),
-        settings.migration_docs_url,
+    migration = open_migration_stores(
+        shared.db,
+        sunset=settings.api_key_sunset,
+        brownouts=parse_brownouts(settings.api_key_brownouts),
+        migration_docs_url=settings.migration_docs_url,
+        flush_interval=settings.usage_flush_interval,
+        retention=settings.usage_retention,
     )
+    api_keys = shared.api_keys
     app.extensions.update(
         stock=shared.stock,
         write_check=partial(database_write_error, db.path),  # /healthz readiness
         api_keys=api_keys,
         auth_modes=modes,
-        ledger=ledger,
-        tool_ledger=ToolLedger(db, flusher),  # written by the MCP server process, read here
-        usage_detail=usage_detail,
-        evidence=EvidenceWatch(db),  # since when the cockpit has watched the keys
-        issuer_usage=issuer_usage,
-        cutoff=cutoff,
-        purge=Purge(db, ledger),
+        ledger=migration.ledger,
+        tool_ledger=migration.tool_ledger,  # written by the MCP server process, read here
+        usage_detail=migration.usage_detail,
+        evidence=migration.evidence,  # since when the cockpit has watched the keys
+        issuer_usage=migration.issuer_usage,
+        cutoff=migration.cutoff,
+        purge=migration.purge,
+        key_scanner=migration.key_scanner,
         authenticator=Authenticator(
             settings=settings,
             tokens=trusted_issuers(
@@ -95,8 +89,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             api_keys=api_keys,
             modes=modes,
             introspector=Introspector(settings),
-            recorder=UsageRecorder(ledger, usage_detail, issuer_usage),
-            cutoff=cutoff,
+            recorder=UsageRecorder(
+                migration.ledger, migration.usage_detail, migration.issuer_usage
+            ),
+            cutoff=migration.cutoff,
         ),
     )
     for blueprint in (

@@ -24,6 +24,7 @@ from service_kit.settings import ConfigError, Environment
 
 from .migration.cutoff import parse_brownouts
 from .migration.evidence import DEFAULT_EVIDENCE_WINDOW, parse_window
+from .migration.retention import DEFAULT_USAGE_RETENTION
 from .resource_server.issuers import load_policies
 from .resource_server.modes import AUTH_MODES, AuthMode
 from .resource_server.policy import TokenPolicy
@@ -53,6 +54,7 @@ class Settings:
     introspection_cache_ttl: int = 5
     dashboard_public: bool = False
     evidence_window: int = DEFAULT_EVIDENCE_WINDOW  # seconds a key must be unused to be unused
+    usage_retention: int = DEFAULT_USAGE_RETENTION  # seconds a usage row outlives its last call
     as_admin_command: str = "flask --app auth_server"  # how the audit tells you to reach the AS
     log_level: str = "INFO"
     usage_flush_interval: int = 1  # seconds between folds of the in-memory usage counts
@@ -103,7 +105,8 @@ class Settings:
             ),
             **_introspection_client(raw),
             dashboard_public=str(raw.get("dashboard_public", "")).lower() in ("1", "true", "yes"),
-            evidence_window=_evidence_window(raw.get("evidence_window")),
+            evidence_window=(window := _evidence_window(raw.get("evidence_window"))),
+            usage_retention=_usage_retention(raw.get("usage_retention"), window),
             as_admin_command=str(raw.get("as_admin_command") or cls.as_admin_command),
             log_level=str(raw.get("log_level", cls.log_level)).upper(),
             usage_flush_interval=raw.whole_number(
@@ -144,6 +147,22 @@ def _evidence_window(value: Any) -> int:
         raise ConfigError(
             f"{PREFIX}EVIDENCE_WINDOW must be a duration such as 30d, 12h, 10m or 90s,"
             f" got {value!r}"
+        )
+    return seconds
+
+
+def _usage_retention(value: Any, evidence_window: int) -> int:
+    """At least the evidence window: a pruned row must no longer decide anything."""
+    if value in (None, ""):
+        return max(DEFAULT_USAGE_RETENTION, evidence_window)
+    try:
+        seconds = parse_window(str(value))
+    except ValueError:
+        seconds = 0
+    if seconds < evidence_window:
+        raise ConfigError(
+            f"{PREFIX}USAGE_RETENTION must be a duration such as 90d, at least"
+            f" {PREFIX}EVIDENCE_WINDOW ({evidence_window} s), got {value!r}"
         )
     return seconds
 

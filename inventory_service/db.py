@@ -17,7 +17,12 @@ from .api import schema as api_schema
 from .migration import schema as migration_schema
 from .resource_server import schema as resource_server_schema
 
-SCHEMA = api_schema.SCHEMA + resource_server_schema.SCHEMA + migration_schema.SCHEMA
+SCHEMA = (
+    api_schema.SCHEMA
+    + resource_server_schema.SCHEMA
+    + resource_server_schema.SQLITE_SCHEMA
+    + migration_schema.SCHEMA
+)
 DB_FILE = "inventory.db"
 
 

@@ -3,8 +3,8 @@
 With ``INVENTORY_DATABASE_URL`` unset everything stays in the data dir's SQLite file. With a
 ``postgresql://`` URL, stock and reservations, API keys and the auth-mode flags live in
 that database, so every replica (REST and MCP) sells the same units, knows the same keys
-and obeys the same flip. The usage ledger, usage detail, cutoff and purge state stay in the
-data dir's SQLite file (see ``docs/scaling.md``).
+and obeys the same flip. ``db`` is the engine they are on, where the migration tooling
+keeps its tables too (``migration/stores.py``, ``docs/scaling.md``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service_kit.database_settings import DatabaseSettings
+from service_kit.postgres import PostgresDatabase
 
 from .api.postgres_stock import PostgresStock
 from .api.stock import Stock, StockStore
@@ -29,6 +30,7 @@ class SharedStores:
     stock: StockStore
     api_keys: ApiKeyStore
     modes: AuthModeStore | None  # None in the MCP server, which has no flags
+    db: Database | PostgresDatabase  # the engine they are on
 
 
 def open_stores(
@@ -37,7 +39,7 @@ def open_stores(
     """The stores for ``database``: PostgreSQL when it names one, else ``local`` SQLite."""
     if database.url is None:
         modes = AuthModes(local, initial_mode) if initial_mode is not None else None
-        return SharedStores(Stock(local), ApiKeys(local), modes)
+        return SharedStores(Stock(local), ApiKeys(local), modes, local)
     db = open_database(database.url, database.pool_size)
     modes = PostgresAuthModes(db, initial_mode) if initial_mode is not None else None
-    return SharedStores(PostgresStock(db), PostgresApiKeys(db), modes)
+    return SharedStores(PostgresStock(db), PostgresApiKeys(db), modes, db)

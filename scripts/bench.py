@@ -35,6 +35,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from . import bench_growth, bench_growth_report, bench_scan
 from .stack import PORTS, LocalStack, free_ports, live_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,6 +269,21 @@ def _settle(order_url: str) -> None:
         time.sleep(0.2)
 
 
+def stack_token(stack: LocalStack, client_id: str, scope: str | None = None) -> str:
+    """A client-credentials token from ``stack``'s AS for one of its demo clients."""
+    data = {
+        "grant_type": "client_credentials",
+        "resource": stack.resource,
+        **({"scope": scope} if scope else {}),
+    }
+    secret = stack.credentials()["client_secrets"][client_id]
+    resp = requests.post(
+        f"{stack.issuer}/oauth/token", data=data, auth=(client_id, secret), timeout=10
+    )
+    resp.raise_for_status()
+    return resp.json()["access_token"]
+
+
 def paired_ratio(pairs: list[float]) -> float:
     """The median of per-round ratios, each from two loads run back to back.
 
@@ -294,6 +310,7 @@ class Bench:
         #: The two goal ratios run this many paired rounds, this long each (``paired_ratio``).
         self.ratio_rounds = ratio_rounds
         self.ratio_seconds = ratio_seconds
+        self.out = out
         ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
         self.stack = LocalStack(state=out / "stack", ports=ports)
         self.results: dict = {
@@ -304,17 +321,7 @@ class Bench:
         self.loads: dict[str, Load] = {}
 
     def token(self, client_id: str, scope: str | None = None) -> str:
-        data = {
-            "grant_type": "client_credentials",
-            "resource": self.stack.resource,
-            **({"scope": scope} if scope else {}),
-        }
-        secret = self.stack.credentials()["client_secrets"][client_id]
-        resp = requests.post(
-            f"{self.stack.issuer}/oauth/token", data=data, auth=(client_id, secret), timeout=10
-        )
-        resp.raise_for_status()
-        return resp.json()["access_token"]
+        return stack_token(self.stack, client_id, scope)
 
     def set_mode(self, mode: str) -> None:
         headers = {"Authorization": f"Bearer {self.token('platform-admin')}"}
@@ -355,6 +362,9 @@ class Bench:
             self.token_fetching()
             self.authorization_server()
             self.flag_check()
+            from .bench_postgres import compare  # imports this module: not at its top
+
+            compare(self, self.out / "stack-postgres", load)  # PostgreSQL beside SQLite
         finally:
             stack.close()
         self.results["loads"] = {name: asdict(value) for name, value in self.loads.items()}
@@ -602,6 +612,8 @@ def _shown(value: object) -> str:
 
 
 def report(results: dict, console: Console) -> None:
+    from .bench_postgres import GOALS as POSTGRES_GOALS  # imports this module: not at its top
+
     goals = [
         ("rs_token_vs_key_throughput_ratio", "≥ 0.95"),
         ("rs_token_vs_key_throughput_ratio_without_token_cache", "(no cache, for comparison)"),
@@ -619,6 +631,7 @@ def report(results: dict, console: Console) -> None:
         ("server_closes_during_steady_loads", "0 (keep-alive stays alive)"),
         ("as_server_cpu_us_per_token", "ES256 ≤ 700 (not met, see the floor)"),
         ("as_floor_server_cpu_us_per_request", "(GET /healthz: gunicorn gthread + Flask alone)"),
+        *POSTGRES_GOALS,
     ]
     table = Table(
         title=f"make bench — {results['cores']} cores, {results['connections']} connections"
@@ -670,11 +683,16 @@ def main(argv: list[str]) -> int:
         )
     started = time.monotonic()
     results = Bench(seconds, rounds, args.out, ratio_rounds, ratio_seconds).run()
+    results["growth"] = bench_growth.run(
+        args.out / "growth", load, min(seconds, 2), rounds, args.tiny
+    )
+    results["scan"] = bench_scan.run(args.out / "scan", 5 if args.tiny else 300, args.tiny)
     results["tiny"] = args.tiny
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     report(results, console)
+    bench_growth_report.report(results, console)
     console.print(f"written to {args.out / 'results.json'}")
     return 0
 

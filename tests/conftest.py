@@ -5,8 +5,15 @@ import os
 import pytest
 
 from tests.support.postgres import PostgresServer, find_bin_dir
+from tests.support.workers import ByUnitOfWork
 
 SERVICE_PREFIXES = ("AUTH_", "INVENTORY_", "ORDER_")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs on four workers; what may run side by side: tests/support/workers.py."""
+    return ByUnitOfWork(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,8 @@ from service_kit.prometheus import exposition
 from ..api.readiness import database_write_error, not_ready_detail
 from ..api.stock import StockStore
 from ..db import DB_FILE, Database
-from ..migration.ledger import ToolLedger
+from ..migration.flusher import FLUSH_INTERVAL
+from ..migration.stores import tool_ledger, usage_flusher
 from ..resource_server.trust_file import Trusted, trusted_issuers
 from ..stores import open_stores
 from . import tools
@@ -73,7 +74,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> ASGIApp:
             + [f"https://{h}" for h in settings.allowed_hosts],
         ),
     )
-    return Gate(sdk_app, settings, validator, shared.api_keys, ToolLedger(db), tools.TOOL_SCOPES)
+    ledger = tool_ledger(shared.db, usage_flusher(shared.db, FLUSH_INTERVAL))
+    return Gate(sdk_app, settings, validator, shared.api_keys, ledger, tools.TOOL_SCOPES)
 
 
 def _add_routes(

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 
 from .cutoff import parse_instant
 from .evidence import parse_window
-from .key_scan import KeyScanner, printable
+from .key_scan import printable
 from .purge import PurgeRefused
 from .scope_audit import audit
 
@@ -47,14 +47,15 @@ def _ext(name: str):
     return current_app.extensions[name]
 
 
-def _on_one_host_only(command: str) -> None:
-    """With INVENTORY_DATABASE_URL the keys are shared but the usage ledger is each
-    replica's own: no replica can tell that nobody uses a key any more, so the commands
-    that act on that knowledge refuse rather than guess (docs/scaling.md)."""
-    if _ext("authenticator").settings.database.postgres:
-        raise click.ClickException(
-            f"{command} works on SQLite only: with INVENTORY_DATABASE_URL each replica keeps"
-            " its own usage ledger; revoke keys one by one with 'api-keys revoke KEY_ID'"
+def _within_retention(window: int, option: str) -> None:
+    """Usage older than the retention is pruned (``retention.py``): a longer window would
+    not see a use, so it is refused rather than answered wrongly."""
+    keep = _ext("authenticator").settings.usage_retention
+    if window > keep:
+        raise click.BadParameter(
+            f"longer than the usage retention ({keep // 86400} days,"
+            " INVENTORY_USAGE_RETENTION): older calls are no longer recorded",
+            param_hint=option,
         )
 
 
@@ -75,8 +76,7 @@ def scan(paths, scan_env, logs, as_json):
     """
     if not paths and not scan_env:
         raise click.UsageError("give PATHS to scan and/or --env")
-    _on_one_host_only("scan")
-    scanner = KeyScanner(_ext("api_keys").db)
+    scanner = _ext("key_scanner")()
     try:
         scanner.scan_paths(paths, logs=logs)
     except FileNotFoundError as exc:
@@ -109,6 +109,7 @@ def audit_keys(window, as_json):
     """Per key: scopes granted vs used, last use, and the least-privilege AS command."""
     settings = _ext("authenticator").settings
     window = settings.evidence_window if window is None else window
+    _within_retention(window, "--window")
     rows = audit(
         _ext("api_keys"),
         _ext("usage_detail"),
@@ -155,9 +156,19 @@ def audit_keys(window, as_json):
     help="Refuse if any client had a key call accepted within this window.",
 )
 @click.option("--force", is_flag=True, help="Purge even though clients still use keys.")
-def purge(unused_for, force):
-    """Delete every API-key hash: the moment the API-key logic can go."""
-    _on_one_host_only("purge")
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would go and who blocks it; change nothing."
+)
+def purge(unused_for, force, dry_run):
+    """Delete every API-key hash: the moment the API-key logic can go.
+
+    With --dry-run, exit status 1 when the purge would be refused.
+    """
+    _within_retention(unused_for, "--unused-for")
+    if dry_run:
+        preview = _ext("purge").preview(unused_for)
+        click.echo(json.dumps(preview))
+        raise SystemExit(1 if preview["blockers"] and not force else 0)
     try:
         result = _ext("purge").run(unused_for, force=force)
     except PurgeRefused as refused:

@@ -161,10 +161,13 @@ class Cutoff:
             raise ValueError("INVENTORY_API_KEY_SUNSET is not set: there is no sunset to extend")
         if until <= self.sunset:
             raise ValueError(f"an extension must end after the sunset ({_day(self.sunset)})")
+        self._store_extension(int(until.timestamp()), reason, int(self.clock()))
+
+    def _store_extension(self, until: int, reason: str, created_at: int) -> None:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO api_key_sunset_extensions VALUES (?, ?, ?)",
-                (int(until.timestamp()), reason, int(self.clock())),
+                (until, reason, created_at),
             )
 
     def effective_sunset(self) -> datetime | None:

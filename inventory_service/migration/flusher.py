@@ -22,9 +22,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
-
-from service_kit.sqlite import SqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +37,28 @@ class Pending(Protocol):
     ``give_back`` merges what could not be written into what has been counted since."""
 
     def take(self) -> Any: ...
-    def write(self, conn: sqlite3.Connection, taken: Any) -> None: ...
+    def write(self, conn: Any, taken: Any) -> None: ...
     def give_back(self, taken: Any) -> None: ...
 
 
+class Transactional(Protocol):
+    """``SqliteDatabase`` or ``PostgresDatabase``: where the counts are folded."""
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+
 class Flusher:
-    def __init__(self, db: SqliteDatabase, interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(
+        self,
+        db: Transactional,
+        interval: float = FLUSH_INTERVAL,
+        expected: tuple[type[Exception], ...] = (sqlite3.Error,),
+    ) -> None:
+        """``expected``: the engine's errors, logged without a traceback (a full disk, a
+        database that is away); anything else is a bug and logged with one."""
         self.db = db
         self.interval = interval
+        self.expected = expected
         self._parts: list[Pending] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -111,7 +124,7 @@ class Flusher:
                 exc,
                 self.interval,
                 self._failures,
-                exc_info=not isinstance(exc, sqlite3.Error),  # anything else is a bug
+                exc_info=not isinstance(exc, self.expected),
             )
 
     def _final_fold(self) -> None:

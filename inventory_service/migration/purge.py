@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from service_kit.sqlite import SqliteDatabase
 
@@ -49,12 +50,40 @@ class Purge:
                 found.append({"client_id": row["client_id"], "last_key_use": last})
         return found
 
+    def preview(self, unused_for: int) -> dict:
+        """What ``run`` would do now, changing nothing (``purge --dry-run``)."""
+        count, clients = self._stored_keys()
+        return {"would_purge": count, "clients": clients, "blockers": self.blockers(unused_for)}
+
+    def _stored_keys(self) -> tuple[int, list[str]]:
+        """How many key hashes are stored, and whose."""
+        rows = self.db.connection().execute("SELECT client_id FROM api_keys").fetchall()
+        return len(rows), sorted({row["client_id"] for row in rows})
+
     def run(self, unused_for: int, force: bool = False) -> dict:
         blockers = self.blockers(unused_for)
         if blockers and not force:
             raise PurgeRefused(blockers)
         now = int(self.clock())
         forced = bool(force and blockers)  # --force with nobody on keys is a plain purge
+        count, clients = self._delete_keys(now, forced, blockers)
+        log.warning(
+            "purged %d API key hash(es) of %s%s",
+            count,
+            ", ".join(clients) or "no client",
+            f" (forced; still on keys: {', '.join(b['client_id'] for b in blockers)})"
+            if blockers
+            else "",
+        )
+        return {
+            "purged_at": now,
+            "key_count": count,
+            "clients": clients,
+            "forced": forced,
+        }
+
+    def _delete_keys(self, now: int, forced: bool, blockers: list[dict]) -> tuple[int, list[str]]:
+        """Delete every key hash and record the purge, in one transaction: how many, whose."""
         with self.db.transaction() as conn:
             rows = conn.execute("SELECT client_id FROM api_keys").fetchall()
             clients = sorted({row["client_id"] for row in rows})
@@ -63,32 +92,23 @@ class Purge:
                 "INSERT INTO api_key_purges VALUES (?, ?, ?, ?, ?)",
                 (now, len(rows), json.dumps(clients), int(forced), json.dumps(blockers)),
             )
-        log.warning(
-            "purged %d API key hash(es) of %s%s",
-            len(rows),
-            ", ".join(clients) or "no client",
-            f" (forced; still on keys: {', '.join(b['client_id'] for b in blockers)})"
-            if blockers
-            else "",
-        )
-        return {
-            "purged_at": now,
-            "key_count": len(rows),
-            "clients": clients,
-            "forced": forced,
-        }
+        return len(rows), clients
 
     def last(self) -> dict | None:
-        row = (
+        return purge_record(
             self.db.connection()
             .execute("SELECT * FROM api_key_purges ORDER BY purged_at DESC, rowid DESC LIMIT 1")
             .fetchone()
         )
-        if row is None:
-            return None
-        return {
-            "purged_at": row["purged_at"],
-            "key_count": row["key_count"],
-            "clients": json.loads(row["clients"]),
-            "forced": bool(row["forced"]),
-        }
+
+
+def purge_record(row: Mapping[str, Any] | None) -> dict | None:
+    """An ``api_key_purges`` row as the dashboard shows it."""
+    if row is None:
+        return None
+    return {
+        "purged_at": row["purged_at"],
+        "key_count": row["key_count"],
+        "clients": json.loads(row["clients"]),
+        "forced": bool(row["forced"]),
+    }

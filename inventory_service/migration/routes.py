@@ -19,6 +19,9 @@ from .evidence import span
 
 bp = Blueprint("cockpit", __name__)
 ADMIN = "inventory:admin"
+# A projector shows a few dozen rows; the banner and counts still cover every client, and
+# the JSON snapshot lists them all. Rendering 10,000 rows took seconds (docs/performance.md).
+DASHBOARD_ROWS = 50
 
 
 @bp.get("/admin/cockpit")
@@ -47,14 +50,28 @@ def dashboard():
 
 def _render_dashboard() -> str:
     data = snapshot(current_app.extensions)
+    clients, keys = _most_urgent(data.pop("clients")), data.pop("keys")
+    agents = _per_agent(current_app.extensions["tool_ledger"].usage())
     return render_template(
         "dashboard.html",
         chart=migration_chart(data["series"]),
-        mcp_rows=_per_agent(current_app.extensions["tool_ledger"].usage()),
+        mcp_rows=agents[:DASHBOARD_ROWS],
+        mcp_hidden=max(0, len(agents) - DASHBOARD_ROWS),
         span=span,
         issuer_rows=current_app.extensions["issuer_usage"].usage(),  # token calls per AS
+        clients=clients[:DASHBOARD_ROWS],
+        clients_hidden=max(0, len(clients) - DASHBOARD_ROWS),
+        keys=keys[:DASHBOARD_ROWS],
+        keys_hidden=max(0, len(keys) - DASHBOARD_ROWS),
         **data,
     )
+
+
+def _most_urgent(clients: list[dict]) -> list[dict]:
+    """Red first, then who still holds keys, then the rest (each by id): when a table
+    cannot show everyone, it shows whom to look at."""
+    order = {"refused": 0, "keys": 1}
+    return sorted(clients, key=lambda c: (order.get(c["state"], 2), c["client_id"]))
 
 
 @bp.get("/docs/migration")

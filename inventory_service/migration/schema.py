@@ -7,6 +7,7 @@
 scopes and the dashboard need, ``evidence_watch`` since when it has watched;
 ``api_key_sunset_extensions`` and ``api_key_purges`` record operator actions;
 ``token_issuer_usage`` counts token decisions per trusted issuer (``issuer_usage.py``).
+Rows older than the usage retention are pruned (``retention.py``).
 """
 
 from __future__ import annotations
@@ -83,4 +84,11 @@ CREATE TABLE IF NOT EXISTS token_issuer_usage (
     last_seen INTEGER NOT NULL,
     PRIMARY KEY (client_id, issuer, outcome)
 );
+-- The retention's prunes (retention.py) read these, never the whole table.
+CREATE INDEX IF NOT EXISTS auth_usage_last_seen ON auth_usage (last_seen);
+CREATE INDEX IF NOT EXISTS auth_usage_detail_last_seen ON auth_usage_detail (last_seen);
+CREATE INDEX IF NOT EXISTS mcp_usage_last_seen ON mcp_usage (last_seen);
+CREATE INDEX IF NOT EXISTS token_issuer_usage_last_seen ON token_issuer_usage (last_seen);
+CREATE INDEX IF NOT EXISTS auth_last_decision_at ON auth_last_decision (at);
+CREATE INDEX IF NOT EXISTS auth_refusals_at ON auth_refusals (at);
 """

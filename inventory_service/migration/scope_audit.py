@@ -44,17 +44,23 @@ def audit(
     now: float | None = None,
     watch_start: int = 0,
     as_admin: str = "flask --app auth_server",
+    keys: list[dict] | None = None,
+    uses: list[dict] | None = None,
 ) -> list[dict]:
-    """One row per stored, unrevoked key; ``watch_start``: since when its use is recorded."""
+    """One row per stored, unrevoked key; ``watch_start``: since when its use is recorded.
+    ``keys`` and ``uses``: the stores' lists when the caller has read them already."""
     now = int(time.time() if now is None else now)
     since = now - window
-    uses = [u for u in usage.uses() if u["method"] == Credential.API_KEY]
+    uses_of: dict[str, list[dict]] = {}  # per key id, so each key reads only its own uses
+    for use in usage.uses() if uses is None else uses:
+        if use["method"] == Credential.API_KEY:
+            uses_of.setdefault(use["key_id"], []).append(use)
     rows = []
-    for key in api_keys.list():
+    for key in api_keys.list() if keys is None else keys:
         if key["revoked"]:
             continue
         granted = sorted(key["scopes"].split())
-        mine = [u for u in uses if u["key_id"] == key["key_id"]]
+        mine = uses_of.get(key["key_id"], [])
         recent = [u for u in mine if u["last_seen"] >= since]
         used = sorted({u["scope"] for u in recent})
         last_use = max((u["last_seen"] for u in mine), default=None)

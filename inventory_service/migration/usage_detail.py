@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from service_kit.sqlite import SqliteDatabase
@@ -204,51 +204,75 @@ class UsageDetail:
     def last_decisions(self) -> dict[str, dict[str, float]]:
         """Per client: ``{"accepted": t, "refused": t}`` (unix time, sub-second), as known."""
         self.flusher.flush()
-        found: dict[str, dict[str, float]] = {}
-        for row in self.db.connection().execute("SELECT * FROM auth_last_decision"):
-            found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
-        return found
+        return last_by_client(self.db.connection().execute("SELECT * FROM auth_last_decision"))
 
     def denials(self) -> dict[str, dict[str, dict]]:
         """Per client and cause (scope, validation): ``{"count", "at", "granted"}``."""
         self.flusher.flush()
-        found: dict[str, dict[str, dict]] = {}
-        for row in self.db.connection().execute("SELECT * FROM auth_refusals"):
-            found.setdefault(row["client_id"], {})[row["cause"]] = {
-                "count": row["count"],
-                "at": row["at"],
-                "granted": row["granted"],
-            }
-        return found
+        return denials_by_client(self.db.connection().execute("SELECT * FROM auth_refusals"))
 
     def span_minutes(self, least: int, most: int) -> int:
         """How many minutes of curve the recorded calls fill, between ``least`` and ``most``."""
         self.flusher.flush()
         first = self.db.connection().execute("SELECT MIN(minute) FROM auth_usage_minutes")
-        minute = first.fetchone()[0]
-        if minute is None:
-            return least
-        now = int(self.clock())
-        return max(least, min(most, (now - now % 60 - minute) // 60 + 1))
+        return minutes_spanned(first.fetchone()[0], int(self.clock()), least, most)
 
     def per_minute(self, minutes: int = 60) -> dict[str, list[int]]:
         """Calls per minute over the last ``minutes`` minutes (oldest first), by kind:
         ``api_key`` and ``token`` count every decision, ``refused`` the refused ones."""
         self.flusher.flush()
-        now = int(self.clock())
-        current = now - now % 60
-        first = current - (minutes - 1) * 60
-        series = {name: [0] * minutes for name in (*CREDENTIALS, "refused")}
+        first = first_minute(int(self.clock()), minutes)
         rows = self.db.connection().execute(
             "SELECT minute, method, outcome, count FROM auth_usage_minutes WHERE minute >= ?",
             (first,),
         )
-        for row in rows:
-            i = (row["minute"] - first) // 60
-            if not 0 <= i < minutes:
-                continue
-            if row["method"] in CREDENTIALS:
-                series[row["method"]][i] += row["count"]
-            if row["outcome"] == "refused":
-                series["refused"][i] += row["count"]
-        return series
+        return series_of(rows, first, minutes)
+
+
+# -- what the readers make of the rows, whichever engine holds them ---------------------------
+
+
+def last_by_client(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """``auth_last_decision`` rows → per client ``{"accepted": t, "refused": t}``."""
+    found: dict[str, dict[str, float]] = {}
+    for row in rows:
+        found.setdefault(row["client_id"], {})[row["outcome"]] = row["at"]
+    return found
+
+
+def denials_by_client(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dict]]:
+    """``auth_refusals`` rows → per client and cause ``{"count", "at", "granted"}``."""
+    found: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        found.setdefault(row["client_id"], {})[row["cause"]] = {
+            "count": row["count"],
+            "at": row["at"],
+            "granted": row["granted"],
+        }
+    return found
+
+
+def minutes_spanned(earliest: int | None, now: int, least: int, most: int) -> int:
+    """Minutes from the ``earliest`` recorded one to now's, between ``least`` and ``most``."""
+    if earliest is None:
+        return least
+    return max(least, min(most, (now - now % 60 - earliest) // 60 + 1))
+
+
+def first_minute(now: int, minutes: int) -> int:
+    """The start of the oldest of the last ``minutes`` minutes."""
+    return now - now % 60 - (minutes - 1) * 60
+
+
+def series_of(rows: Iterable[Mapping[str, Any]], first: int, minutes: int) -> dict[str, list[int]]:
+    """``auth_usage_minutes`` rows from ``first`` on → the curve's lines, oldest minute first."""
+    series = {name: [0] * minutes for name in (*CREDENTIALS, "refused")}
+    for row in rows:
+        i = (row["minute"] - first) // 60
+        if not 0 <= i < minutes:
+            continue
+        if row["method"] in CREDENTIALS:
+            series[row["method"]][i] += row["count"]
+        if row["outcome"] == "refused":
+            series["refused"][i] += row["count"]
+    return series

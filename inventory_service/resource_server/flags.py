@@ -2,15 +2,18 @@
 
 A flip is in force for every request in every worker as soon as the call that made it
 returns, with no restart and no "within a second": the small flags table is a per-thread
-``VersionedSnapshot`` (``service_kit.versioned``), read again only after a commit by any
-connection — another thread, another gunicorn worker, the ``flask auth-mode set`` CLI. The
-check costs a few microseconds (``make bench`` reports it); the re-read happens once per
-thread after any write to the database, reservations and ledger folds included, which is
-still far rarer than requests.
+``VersionedSnapshot`` (``service_kit.versioned``), read again only after a change to the
+flags by any connection — another thread, another gunicorn worker, the ``flask auth-mode
+set`` CLI. The check costs a few microseconds (``make bench`` reports it): SQLite's
+``data_version``, and after a commit by anyone (a reservation, a ledger fold) one read of
+``auth_modes_version``, a counter that triggers move with every change to the flags. Only
+when it moved are the flags read again: with thousands of clients pinned, reading them all
+after every reservation cost milliseconds per request (docs/performance.md, growth curve).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
@@ -44,7 +47,7 @@ class AuthModes:
                 "INSERT OR IGNORE INTO auth_modes VALUES (?, ?, ?)",
                 (GLOBAL, initial_mode, int(time.time())),
             )
-        self._modes = VersionedSnapshot(db, self._read)
+        self._modes = VersionedSnapshot(FlagChanges(db), self._read)
 
     def _read(self) -> dict[str, tuple[AuthMode, int]]:
         rows = self.db.connection().execute("SELECT * FROM auth_modes")
@@ -92,3 +95,19 @@ class AuthModes:
                 " DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at",
                 (subject, mode, int(time.time())),
             )
+
+
+class FlagChanges:
+    """A ``ChangeCounter`` that moves only when the flags changed: per thread, the
+    database's ``data_version`` decides whether to look at ``auth_modes_version`` again."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+        self._local = threading.local()
+
+    def data_version(self) -> int:
+        seen, local = self.db.data_version(), self._local
+        if getattr(local, "seen", None) != seen:
+            row = self.db.connection().execute("SELECT n FROM auth_modes_version").fetchone()
+            local.seen, local.version = seen, row[0]
+        return local.version

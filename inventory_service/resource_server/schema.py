@@ -1,4 +1,8 @@
-"""The resource server's tables: legacy API keys (hashed) and the auth-mode flags."""
+"""The resource server's tables: legacy API keys (hashed) and the auth-mode flags.
+
+``SCHEMA`` serves SQLite and PostgreSQL alike; ``SQLITE_SCHEMA`` is the flags' change
+counter, kept by SQLite triggers (``flags.FlagChanges``).
+"""
 
 from __future__ import annotations
 
@@ -16,4 +20,21 @@ CREATE TABLE IF NOT EXISTS auth_modes (
     mode       TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+"""
+
+# SQLite only (PostgreSQL's flags have their own change check, postgres_flags.py):
+SQLITE_SCHEMA = """
+-- Moves with every change to auth_modes, in the same transaction (flags.py reads the flags
+-- again only when it moved, not after every commit to the database).
+CREATE TABLE IF NOT EXISTS auth_modes_version (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    n  INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO auth_modes_version VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS auth_modes_inserted AFTER INSERT ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_modes_updated AFTER UPDATE ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_modes_deleted AFTER DELETE ON auth_modes
+BEGIN UPDATE auth_modes_version SET n = n + 1; END;
 """

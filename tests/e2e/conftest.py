@@ -268,16 +268,6 @@ def scale_stack(docker_engine, tmp_path_factory):
         yield up
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
-    """Every e2e test in one xdist group: under ``--dist loadgroup`` they run one after
-    another on one worker, so the stacks never compete for this machine at once (their
-    ports are Docker's picks, so they could not collide anyway)."""
-    for item in items:
-        if item.get_closest_marker("e2e") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("docker"))
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -16,7 +16,9 @@ import requests
 
 from .conftest import RESOURCE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("docker")]
+# Under make test's xdist workers every tests/e2e module is one unit of work on one worker
+# (tests/support/workers.py), so this stack never starts beside another e2e module's.
+pytestmark = pytest.mark.e2e
 
 INVENTORY_PORT = 9001
 AUTH_PORT = 9000

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
+from tests.support.balancer import RoundRobinBalancer
 from tests.support.processes import Service, free_port, run_cli
 
 RESOURCE = "http://inventory.test"
@@ -96,6 +97,17 @@ def inventory_factory(_services):
         return _services(Inventory, "inventory_service", "INVENTORY", lambda _: {**defaults, **env})
 
     return start
+
+
+@pytest.fixture
+def inventory_replicas(auth_server, inventory_factory, postgres_url):
+    """Two Inventory replicas, each with its own data dir (as on two hosts), on one
+    PostgreSQL database, behind a round-robin TCP balancer."""
+    shared = {"INVENTORY_DATABASE_URL": postgres_url, "INVENTORY_DATABASE_POOL_SIZE": "4"}
+    pair = [inventory_factory(auth_server, **shared) for _ in range(2)]
+    balancer = RoundRobinBalancer([("127.0.0.1", r.port) for r in pair])
+    yield pair, balancer
+    balancer.close()
 
 
 @pytest.fixture

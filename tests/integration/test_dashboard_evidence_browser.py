@@ -74,7 +74,10 @@ def test_with_order_on_its_key_the_dashboard_warns_the_flip_would_break_it(
     inventory, keys = make_up_inventory(auth_server, inventory_factory)
     headers = {"X-API-Key": keys["order-service"]}
     assert requests.get(f"{inventory.url}/inventory", headers=headers).ok
-    dom, _ = chromium(tmp_path, f"{inventory.url}/admin/dashboard", "--dump-dom")
+    url = f"{inventory.url}/admin/dashboard"
+    # The key's use reaches the ledger within the one-second fold, not with the response.
+    wait_for(lambda: 'class="banner warn"' in requests.get(url).text)
+    dom, _ = chromium(tmp_path, url, "--dump-dom")
     assert 'class="banner warn"' in dom
     assert "Flipping to token_only now would break 1 client(s): order-service." in dom
     assert "breaks nothing" not in dom and "revoke it" not in dom

@@ -8,22 +8,11 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
-from tests.support.balancer import RoundRobinBalancer
-from tests.support.processes import run_cli, wait_until
+from tests.support.processes import wait_until
 
 from .conftest import client_token
-
-
-@pytest.fixture
-def replicas(auth_server, inventory_factory, postgres_url):
-    shared = {"INVENTORY_DATABASE_URL": postgres_url, "INVENTORY_DATABASE_POOL_SIZE": "4"}
-    pair = [inventory_factory(auth_server, **shared) for _ in range(2)]
-    balancer = RoundRobinBalancer([("127.0.0.1", r.port) for r in pair])
-    yield pair, balancer
-    balancer.close()
 
 
 def _token(auth_server, scope: str) -> dict[str, str]:
@@ -46,8 +35,10 @@ def _codes_on_40_new_connections(url: str, key: str) -> list[int]:
         )
 
 
-def test_a_flip_through_one_replica_is_obeyed_by_40_new_connections_to_both(auth_server, replicas):
-    (a, b), balancer = replicas
+def test_a_flip_through_one_replica_is_obeyed_by_40_new_connections_to_both(
+    auth_server, inventory_replicas
+):
+    (a, b), balancer = inventory_replicas
     admin = _token(auth_server, "inventory:admin")
     key = a.api_key("reporting-job")
     url = f"{balancer.url}/inventory"
@@ -72,16 +63,16 @@ def test_a_flip_through_one_replica_is_obeyed_by_40_new_connections_to_both(auth
     assert _codes_on_40_new_connections(url, key) == [401] * 40
 
 
-def test_a_key_created_or_revoked_on_one_replica_is_in_force_on_all_at_once(replicas):
-    (a, b), balancer = replicas
+def test_a_key_created_or_revoked_on_one_replica_is_in_force_on_all_at_once(inventory_replicas):
+    (a, b), balancer = inventory_replicas
     made = json.loads(a.cli("api-keys", "create", "batch-job", "--scope", "inventory:read"))
     assert _codes_on_40_new_connections(f"{balancer.url}/inventory", made["api_key"]) == [200] * 40
     b.cli("api-keys", "revoke", made["key_id"])
     assert _codes_on_40_new_connections(f"{balancer.url}/inventory", made["api_key"]) == [401] * 40
 
 
-def test_200_racing_reservations_for_50_units_sell_exactly_50(auth_server, replicas):
-    (a, b), balancer = replicas
+def test_200_racing_reservations_for_50_units_sell_exactly_50(auth_server, inventory_replicas):
+    (a, b), balancer = inventory_replicas
     writer = _token(auth_server, "inventory:read inventory:write")
     a.cli("stock", "set", "RACE-50", "50")
 
@@ -97,8 +88,8 @@ def test_200_racing_reservations_for_50_units_sell_exactly_50(auth_server, repli
     assert _fresh("GET", f"{b.url}/inventory/RACE-50", headers=writer).json()["quantity"] == 0
 
 
-def test_an_order_id_retried_on_the_other_replica_is_reserved_once(auth_server, replicas):
-    (a, b), _ = replicas
+def test_an_order_id_retried_on_the_other_replica_is_reserved_once(auth_server, inventory_replicas):
+    (a, b), _ = inventory_replicas
     writer = _token(auth_server, "inventory:read inventory:write")
     body = {"order_id": f"once-{uuid.uuid4().hex[:8]}", "quantity": 2}
     first = _fresh("POST", f"{a.url}/inventory/GADGET-2/reservations", json=body, headers=writer)
@@ -108,9 +99,9 @@ def test_an_order_id_retried_on_the_other_replica_is_reserved_once(auth_server, 
 
 
 def test_with_the_database_down_requests_get_a_503_and_recover_when_it_is_back(
-    replicas, postgres_server
+    inventory_replicas, postgres_server
 ):
-    (a, b), balancer = replicas
+    (a, b), balancer = inventory_replicas
     key = a.api_key("order-service")
     url = f"{balancer.url}/inventory"
     assert _codes_on_40_new_connections(url, key) == [200] * 40
@@ -136,13 +127,3 @@ def test_with_the_database_down_requests_get_a_503_and_recover_when_it_is_back(
     )
     for replica in (a, b):
         assert "Traceback" not in replica.logs()
-
-
-def test_purge_and_scan_refuse_while_each_replica_keeps_its_own_ledger(replicas, tmp_path):
-    (a, _), _ = replicas
-    a.api_key("order-service")
-    for command in (["api-keys", "purge", "--force"], ["api-keys", "scan", str(tmp_path)]):
-        done = run_cli("inventory_service", a.env, *command, check=False)
-        assert done.returncode == 1
-        assert "INVENTORY_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
-    assert len(json.loads(a.cli("api-keys", "list"))) == 1

@@ -134,3 +134,21 @@ def test_a_key_glued_to_a_dash_or_underscore_is_found(api, scan, tmp_path, glue)
     assert scan(str(tmp_path / "run.sh")).exit_code == 1
     (tmp_path / "run.sh").write_text(f"job x{key}\n")  # a longer look-alike is not cut to size
     assert scan(str(tmp_path / "run.sh")).exit_code == 0
+
+
+def test_keys_across_chunk_boundaries_are_found_on_their_own_lines(
+    api, scan, tmp_path, monkeypatch
+):
+    from inventory_service.migration import key_scan
+
+    monkeypatch.setattr(key_scan, "CHUNK_BYTES", 64)  # every key straddles a chunk's end
+    keys = [api.api_key(f"job-{n}") for n in range(3)]
+    log = tmp_path / "logs" / "service.log"
+    log.parent.mkdir()
+    lines = [f"line {n} " + "x" * (n * 37 % 90) for n in range(40)]
+    for n, key in zip((5, 17, 39), keys, strict=True):
+        lines[n] += f" X-API-Key: {key}"
+    log.write_text("\n".join(lines))  # the last line has no newline
+    out = json.loads(scan("--json", str(log)).output)
+    assert [f["location"] for f in out["live_keys"]] == [f"{log}:6", f"{log}:18", f"{log}:40"]
+    assert out["bytes_scanned"] == log.stat().st_size

@@ -86,3 +86,22 @@ def test_a_workers_own_flip_is_in_force_for_it_at_once(app):
     assert modes.global_mode() == "dual"
     modes.set_global("token_only")  # its own commit leaves data_version unchanged
     assert modes.global_mode() == "token_only"
+
+
+def test_flags_are_read_again_after_a_flip_elsewhere_but_not_after_other_commits(tmp_path):
+    from inventory_service.db import Database
+    from inventory_service.resource_server.flags import AuthModes
+
+    db = Database(tmp_path / "inventory.db")
+    modes, other = AuthModes(db, "dual"), AuthModes(Database(tmp_path / "inventory.db"), "dual")
+    reads = []
+    read = modes._read
+    modes._modes._load = lambda: reads.append(1) or read()
+    assert modes.for_client("order-service")[0] == "dual" and len(reads) == 1
+    with db.transaction() as conn:  # a reservation, a ledger fold: not a flag
+        conn.execute("UPDATE stock SET quantity = quantity + 1")
+    assert modes.for_client("order-service")[0] == "dual" and len(reads) == 1
+    other.set_client("order-service", "token_only")  # another connection, as another worker
+    assert modes.for_client("order-service")[0] == "token_only" and len(reads) == 2
+    other.set_client("order-service", None)
+    assert modes.for_client("order-service")[0] == "dual"
