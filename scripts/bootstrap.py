@@ -8,7 +8,8 @@ The same function serves both runtimes; only "how to run a service's admin CLI" 
   first, the proxy's private CA and certificate go to ``/certs`` (see ``scripts/tls.py``).
 
 ``python -m scripts.bootstrap docker-env`` writes the ``.env`` compose reads (the AS admin
-token and the phase-0 settings), keeping an existing one.
+token and the phase-0 settings), keeping an existing one; ``scale-env`` adds what
+``docker-compose.scale.yml`` needs (the PostgreSQL password, the AS's key-encryption key).
 """
 
 from __future__ import annotations
@@ -198,11 +199,34 @@ def docker_env(path: Path = ROOT / ".env") -> Path:
     return path
 
 
+def scale_env(path: Path = ROOT / ".env") -> Path:
+    """``docker_env``, plus the secrets of ``docker-compose.scale.yml`` that ``path`` lacks.
+
+    Values already there are kept: a new ``AUTH_KEY_ENCRYPTION_KEY`` could no longer decrypt
+    the signing keys in an existing database, and a new password would not match its role.
+    """
+    from cryptography.fernet import Fernet
+
+    docker_env(path)
+    present = {line.split("=", 1)[0] for line in path.read_text().splitlines() if "=" in line}
+    wanted = {
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(32),  # URL-safe: it goes into the URLs
+        "AUTH_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
+    missing = [f"{name}={value}\n" for name, value in wanted.items() if name not in present]
+    if missing:
+        with path.open("a") as env:
+            env.writelines(missing)
+    return path
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "containers":
         containers()
     elif command == "docker-env":
         print(docker_env())
+    elif command == "scale-env":
+        print(scale_env())
     else:
-        raise SystemExit("usage: python -m scripts.bootstrap containers|docker-env")
+        raise SystemExit("usage: python -m scripts.bootstrap containers|docker-env|scale-env")

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS change_counters (
 # The errors that mean "the database is not there right now", as opposed to a bug
 # (``psycopg_pool.PoolTimeout`` is an ``OperationalError``).
 Unavailable = (psycopg.OperationalError, psycopg.InterfaceError)
+#: Seconds a starting service waits for its first connection (requests wait 2 s at most).
+STARTUP_WAIT = 30
 
 
 def _still_connected(conn: psycopg.Connection) -> None:
@@ -62,7 +64,9 @@ class PostgresDatabase:
         self._lock = threading.Lock()
         self._local = threading.local()
         key = zlib.crc32(schema.encode())  # one advisory lock per schema text
-        with self.transaction() as conn:
+        # At start the first connection may wait longer than a request would: replicas and
+        # the database start together (compose), and a busy host is slow to open sessions.
+        with self.pool().connection(timeout=STARTUP_WAIT) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             conn.execute(COUNTERS + schema)
             conn.execute(

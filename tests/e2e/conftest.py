@@ -1,4 +1,5 @@
-"""One compose stack for the e2e session, on the real docker-compose.yml.
+"""One compose stack for the e2e session, on the real docker-compose.yml, and one for
+``test_scale.py`` with docker-compose.scale.yml on top (replicas on PostgreSQL).
 
 Without a Docker engine the e2e tests skip with a one-line reason, unless REQUIRE_DOCKER=1
 (CI), which turns that into a failure. Container logs are attached to failing tests.
@@ -14,10 +15,17 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import pytest
 import requests
+from testcontainers.compose import DockerCompose
+
+from scripts.bootstrap import scale_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUER = "https://auth.localhost:8443"
@@ -124,6 +132,31 @@ class Stack:
             float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)
         )
 
+    def replica_metric(self, service: str, port: int, name: str, **labels: str) -> list[float]:
+        """``name`` (samples matching ``labels`` summed) as each replica of ``service`` reports
+        it, scraped inside each container: the proxy would answer for just one of them."""
+        wanted = [f'{key}="{value}"' for key, value in labels.items()]
+        scrape = f"import urllib.request as u; print(u.urlopen('http://127.0.0.1:{port}/metrics').read().decode())"
+        replicas = sorted(
+            (c for c in self.compose.get_containers() if c.Service == service), key=lambda c: c.Name
+        )
+        with ThreadPoolExecutor(len(replicas)) as pool:
+            texts = pool.map(
+                lambda c: subprocess.run(
+                    ["docker", "exec", c.ID, "python", "-c", scrape],
+                    capture_output=True, text=True, check=True,
+                ).stdout,
+                replicas,
+            )  # fmt: skip
+        return [
+            sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith(name + "{") and all(label in line for label in wanted)
+            )
+            for text in texts
+        ]
+
     def usage(self) -> dict[str, dict]:
         body = self.inventory(
             "GET", "/admin/auth-usage", headers=self.bearer("platform-admin")
@@ -141,30 +174,67 @@ def docker_engine():
         pytest.skip(f"e2e skipped: {problem} (set REQUIRE_DOCKER=1 to make this a failure)")
 
 
-@pytest.fixture(scope="session")
-def stack(docker_engine, tmp_path_factory):
-    from testcontainers.compose import DockerCompose
+class NamedCompose(DockerCompose):
+    """``DockerCompose`` under its own project name (``docker compose -p``), not the
+    process-wide ``COMPOSE_PROJECT_NAME``: two stacks can then be up in one session (the
+    replicas' stack beside the one every other e2e module shares) without one's commands
+    reaching the other."""
 
-    env_file = tmp_path_factory.mktemp("e2e") / "e2e.env"
-    env_file.write_text(
-        "ORDER_AUTH=api_key\nINVENTORY_AUTH_MODE=api_key\nINVENTORY_API_KEY_SUNSET=2027-06-30\n"
-        # Blank host ports: Docker picks free ones, the tests read them back.
-        "AUTH_PUBLISH=127.0.0.1:\nINVENTORY_PUBLISH=127.0.0.1:\nORDER_PUBLISH=127.0.0.1:\n"
-        "MCP_PUBLISH=127.0.0.1:\n"
-    )
-    os.environ["COMPOSE_PROJECT_NAME"] = f"apikey-oauth-e2e-{uuid.uuid4().hex[:6]}"
-    compose = DockerCompose(
+    def __init__(self, project: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.project = project
+
+    @cached_property
+    def compose_command_property(self) -> list[str]:
+        binary, compose, *rest = DockerCompose.compose_command_property.func(self)
+        return [binary, compose, "-p", self.project, *rest]
+
+
+#: The e2e stacks' settings: phase 0, and blank host ports (Docker picks free ones, the tests
+#: read them back), so no stack collides with another or with `make demo-docker`'s 8443-8446.
+E2E_ENV = (
+    "ORDER_AUTH=api_key\nINVENTORY_AUTH_MODE=api_key\nINVENTORY_API_KEY_SUNSET=2027-06-30\n"
+    "AUTH_PUBLISH=127.0.0.1:\nINVENTORY_PUBLISH=127.0.0.1:\nORDER_PUBLISH=127.0.0.1:\n"
+    "MCP_PUBLISH=127.0.0.1:\n"
+)
+
+
+def compose_state(compose: DockerCompose) -> str:
+    """Each container's state and the logs' tail: what a failed ``up --wait`` leaves to read."""
+    run = [*compose.compose_command_property]
+    ps = subprocess.run([*run, "ps", "-a"], cwd=ROOT, capture_output=True, text=True).stdout
+    logs = subprocess.run([*run, "logs", "--no-color"], cwd=ROOT, capture_output=True, text=True)
+    return f"{ps}\n{(logs.stdout + logs.stderr)[-12000:]}"
+
+
+@contextmanager
+def compose_stack(workdir: Path, *compose_files: str) -> Iterator[Stack]:
+    """Build and start a compose stack from ``compose_files``, trust its CA, take it down.
+
+    The settings go to an env file in ``workdir``, with any secret the files need generated
+    there at run time (``scripts.bootstrap.scale_env``), never committed. While the stack is
+    up, ``REQUESTS_CA_BUNDLE`` names its CA; the previous value comes back afterwards.
+    """
+    env_file = workdir / "e2e.env"
+    env_file.write_text(E2E_ENV)
+    if "docker-compose.scale.yml" in compose_files:
+        scale_env(env_file)
+    compose = NamedCompose(
+        project=f"apikey-oauth-e2e-{uuid.uuid4().hex[:6]}",
         context=ROOT,
-        compose_file_name="docker-compose.yml",
+        compose_file_name=list(compose_files),
         build=True,
         wait=True,
         env_file=str(env_file),
     )
-    compose.start()
     trusted = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
+        try:
+            compose.start()
+        except subprocess.CalledProcessError:
+            pytest.fail(f"compose up failed:\n{compose_state(compose)}", pytrace=False)
         stack = Stack(compose, env_file)
-        ca = env_file.with_name("compose-ca.pem")
+        ca = workdir / "compose-ca.pem"
         ca.write_text(
             stack.run_compose("run", "--rm", "--no-deps", "-T", "bootstrap", "cat", "/certs/ca.pem")
         )
@@ -179,14 +249,31 @@ def stack(docker_engine, tmp_path_factory):
         subprocess.run(
             [*compose.compose_command_property, "down", "-v"], cwd=ROOT, capture_output=True
         )
-        os.environ.pop("COMPOSE_PROJECT_NAME", None)
+
+
+@pytest.fixture(scope="session")
+def stack(docker_engine, tmp_path_factory):
+    """The real docker-compose.yml, shared by the e2e modules of the session."""
+    with compose_stack(tmp_path_factory.mktemp("e2e"), "docker-compose.yml") as up:
+        yield up
+
+
+@pytest.fixture(scope="module")
+def scale_stack(docker_engine, tmp_path_factory):
+    """docker-compose.yml with docker-compose.scale.yml: the replicas on PostgreSQL. Module
+    scope: its dozen containers go as soon as the module that uses them is done."""
+    with compose_stack(
+        tmp_path_factory.mktemp("e2e-scale"), "docker-compose.yml", "docker-compose.scale.yml"
+    ) as up:
+        yield up
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
+    funcargs = getattr(item, "funcargs", {})
+    stack = funcargs.get("stack") or funcargs.get("scale_stack")
     if report.when == "call" and report.failed and stack is not None:
         stdout, stderr = stack.compose.get_logs()
         report.sections.append(("container logs", (stdout + stderr)[-20000:]))
