@@ -74,7 +74,9 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> Service:
+    def start(self, timeout: float = 60.0) -> Service:
+        """Start and wait for ``/healthz``: a start takes ~1 s alone, but ``make test``'s
+        workers share two cores with gunicorn masters, browsers and image builds."""
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.package],
