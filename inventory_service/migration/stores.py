@@ -24,7 +24,7 @@ from .issuer_usage import IssuerUsage
 from .key_scan import KeyScanner
 from .ledger import Ledger, ToolLedger, UsageLedger
 from .purge import Purge
-from .retention import DEFAULT_USAGE_RETENTION, Retention
+from .retention import DEFAULT_USAGE_RETENTION, PostgresRetention, Retention
 from .usage_detail import UsageDetail, UsageDetailStore
 
 if TYPE_CHECKING:  # psycopg is loaded only on PostgreSQL (_postgres below)
@@ -96,7 +96,6 @@ def _postgres() -> _Engine:
     from .postgres_ledger import PostgresIssuerUsage, PostgresLedger, PostgresToolLedger
     from .postgres_purge import PostgresPurge
     from .postgres_usage_detail import PostgresUsageDetail
-    from .retention import PostgresRetention
 
     return _Engine(
         PostgresLedger,
