@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.support.processes import ROOT
-from tests.support.workers import CHECKOUT, unit_of_work
+from tests.support.workers import CHECKOUT, OWN_STACK, unit_of_work
 
 #: What starts, stops or writes the checkout's stack: `make up`/`down`, the executed docs,
 #: the narration with the checkout's state.
@@ -19,6 +19,9 @@ def test_every_checkout_entry_names_an_existing_test():
         path, _, name = entry.partition("::")
         source = (ROOT / path).read_text()
         assert not name or f"def {name}" in source, entry
+    for module in OWN_STACK:  # never the session's `stack` fixture
+        source = (ROOT / module).read_text()
+        assert not re.search(r"def test_\w+\([^)]*\bstack\b", source), module
 
 
 def test_every_module_that_drives_the_checkout_is_in_the_checkout_group():
@@ -34,6 +37,13 @@ def test_units_of_work():
     assert unit_of_work("tests/integration/test_readme.py::test_quick_start") == "checkout"
     assert unit_of_work("tests/e2e/test_demo_docker.py::test_x") == "checkout"
     assert unit_of_work("tests/e2e/test_mcp.py::test_x[a::b]") == "e2e"
+    assert unit_of_work("tests/e2e/test_scale.py::test_x") == "tests/e2e/test_scale.py"
+    assert unit_of_work("tests/integration/test_stack_without_proc.py::test_make_up_x") == (
+        "checkout"
+    )
+    assert unit_of_work("tests/integration/test_stack_without_proc.py::test_make_bench_x") == (
+        "tests/integration/test_stack_without_proc.py"
+    )
     assert (
         unit_of_work("tests/integration/test_dashboard_evidence_browser.py::test_once_every[x]")
         == "tests/integration/test_dashboard_evidence_browser.py"
