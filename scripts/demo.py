@@ -13,7 +13,7 @@ import time
 
 from rich.console import Console
 
-from . import second_as
+from . import agent_sdk, second_as
 from .narration import DemoFailure, Narrator
 from .projector import pauser
 from .stack import LocalStack, StackError
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
             stopwatch.lap("start the services")
             runtime.start()
         if isinstance(runtime, LocalStack):
-            runtime.load_agent_sdk()  # while phases 0-4 wait on HTTP, for phase 5
+            agent_sdk.load_in_background()  # while phases 0-4 wait on HTTP, for phase 5
         narrator = Narrator(runtime, console, stopwatch=stopwatch)
         if "--projector" in argv:
             narrator.pause = pauser(console)

@@ -8,7 +8,6 @@ and stopping processes is ``process_groups.py``'s.
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import os
@@ -96,20 +95,6 @@ class LocalStack:
                 code = exc.code if isinstance(exc.code, int) else 2
         command = ["python", "-m", "scripts.agent", *argv]
         return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
-
-    def load_agent_sdk(self) -> threading.Thread:
-        """Import ``scripts.agent`` (the MCP SDK's client, ~1 s of CPU) in the background.
-
-        The demo calls this once its services are up: phases 0 to 4 mostly wait on HTTP,
-        so the import takes a core that would idle, instead of running alone when phase 5
-        needs the first agent. ``run_agent``'s own import waits for it (the import lock),
-        and re-raises the error if it failed.
-        """
-        loader = threading.Thread(
-            target=importlib.import_module, args=("scripts.agent",), name="agent-sdk-import"
-        )
-        loader.start()
-        return loader
 
     # -- environment -------------------------------------------------------------------------
 
