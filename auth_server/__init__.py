@@ -7,13 +7,12 @@ defaults are overridden and why, and ``storage`` holds the seams a second backen
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from service_kit import edge
+from service_kit.flask_app import new_app
 
 from . import authorize, cli, errors, routes
 from .client_auth_abuse import EXTENSION as BUDGET_EXTENSION
@@ -24,10 +23,9 @@ from .storage.backends import open_storage
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``AUTH_*`` environment, then ``config`` overrides."""
     settings = cli.load_settings(config)
-    _configure_logging(settings.log_level)
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    edge.install(app, settings.edge)
+    app = new_app(
+        __name__, log_level=settings.log_level, max_body=1024 * 1024, edge_settings=settings.edge
+    )
     storage = open_storage(settings)  # SQLite and PEM files, or AUTH_DATABASE_URL
     store, keys = storage.store, storage.keys
     keys.ensure_signing_key()
@@ -43,11 +41,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app, settings.database)
     cli.register(app)
     return app
-
-
-def _configure_logging(level: str) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Authlib logs whole tokens at DEBUG ("Issue token ..."); never let that reach a log.
-    logging.getLogger("authlib").setLevel(logging.INFO)

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from service_kit import edge
+from service_kit.flask_app import new_app
 
 from . import errors
 from .api import cli as api_cli
@@ -49,10 +49,9 @@ from .stores import open_stores
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``INVENTORY_*`` environment, then ``config`` overrides."""
     settings = Settings.load(config)
-    _configure_logging(settings.log_level)
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    edge.install(app, settings.edge)
+    app = new_app(
+        __name__, log_level=settings.log_level, max_body=64 * 1024, edge_settings=settings.edge
+    )
     db = Database(settings.data_dir / DB_FILE)
     shared = open_stores(settings.database, db, settings.auth_mode)
     modes = shared.modes
@@ -140,8 +139,3 @@ def _log_request(response):
             )
         )
     return response
-
-
-def _configure_logging(level: str) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -16,7 +16,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from service_kit import database_errors, edge
+from service_kit import database_errors
+from service_kit.flask_app import new_app
 
 from . import metrics, routes
 from .config import Settings
@@ -31,14 +32,9 @@ from .token_cache import TokenCache
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``ORDER_*`` environment, then ``config`` overrides."""
     settings = Settings.load(config)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-    logging.getLogger("authlib").setLevel(logging.INFO)  # Authlib logs tokens at DEBUG
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    edge.install(app, settings.edge)
+    app = new_app(
+        __name__, log_level=settings.log_level, max_body=64 * 1024, edge_settings=settings.edge
+    )
     tokens = None
     if settings.oauth:
         tokens = TokenCache(

@@ -11,4 +11,5 @@ this kit, never each other.
 - ``discovery``: where an authorization server publishes its metadata (RFC 8414, OIDC).
 - ``edge``: trusted proxies (the caller's address, where a service may listen) and the
   Host allow-list.
+- ``flask_app``: the Flask app each service starts from (log format, body cap, its edge).
 """
