@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from service_kit.database_settings import DatabaseSettings
-from service_kit.postgres import PostgresDatabase
+from service_kit.postgres import STALENESS_BOUND, PostgresDatabase
 from service_kit.settings import ConfigError, Environment
 from service_kit.versioned import VersionedSnapshot
 
@@ -76,6 +77,49 @@ def test_a_bump_on_one_replica_refreshes_the_other_replicas_snapshot(postgres_ur
         conn.execute("INSERT INTO t VALUES ('a', 1)")
         a.bump(conn)
     assert snapshot.get() == 1
+
+
+def test_a_change_is_in_force_on_the_other_replica_when_the_writers_call_returns(postgres_url):
+    """The commit wait: the writer returns ``STALENESS_BOUND`` after its commit, by when the
+    reader's cached counter (read before the commit) has expired."""
+    writer = PostgresDatabase(postgres_url, SCHEMA)
+    reader = PostgresDatabase(postgres_url, SCHEMA)
+    before = reader.data_version()  # now cached in the reader's process
+    started = time.monotonic()
+    with writer.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES ('flip', 1)")
+        writer.bump(conn)
+        committing = time.monotonic()
+    assert time.monotonic() - committing >= STALENESS_BOUND
+    assert reader.data_version() != before, f"stale after {time.monotonic() - started:.3f} s"
+
+
+def test_a_transaction_that_bumps_nothing_does_not_wait(postgres_url):
+    slept: list[float] = []
+    db = PostgresDatabase(postgres_url, SCHEMA, sleep=slept.append)
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES ('a', 1)")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        db.bump(conn)
+        raise RuntimeError("rolled back: nothing changed, nothing to wait for")
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES ('b', 1)")
+    assert slept == []
+    with db.transaction() as conn:
+        db.bump(conn)
+    assert slept == [STALENESS_BOUND]
+
+
+def test_a_process_reads_the_counter_at_most_once_per_staleness_bound(postgres_url):
+    now = [1000.0]
+    db = PostgresDatabase(postgres_url, SCHEMA, clock=lambda: now[0])
+    first = db.data_version()
+    with db.read() as conn:  # a commit that skips the commit wait, so only the clock decides
+        conn.execute("UPDATE change_counters SET version = version + 1 WHERE name = 'default'")
+    now[0] += STALENESS_BOUND * 0.99
+    assert db.data_version() == first
+    now[0] += STALENESS_BOUND * 0.02
+    assert db.data_version() == first + 1
 
 
 def test_the_pool_never_holds_more_connections_than_its_size(postgres_url):
