@@ -123,6 +123,7 @@ class PostgresDatabase:
         If it ``bump``ed the change counter, it returns ``STALENESS_BOUND`` after the commit:
         by then no replica still uses a counter read before the commit.
         """
+        enclosing = getattr(self._local, "bumped", False)  # a transaction() around this one
         self._local.bumped = False
         try:
             with self.pool().connection() as conn, conn.transaction():
@@ -130,7 +131,7 @@ class PostgresDatabase:
             if self._local.bumped:
                 self.sleep(STALENESS_BOUND)
         finally:
-            self._local.bumped = False
+            self._local.bumped = enclosing
 
     @contextmanager
     def read(self) -> Iterator[psycopg.Connection]:

@@ -110,6 +110,17 @@ def test_a_transaction_that_bumps_nothing_does_not_wait(postgres_url):
     assert slept == [STALENESS_BOUND]
 
 
+def test_a_transaction_opened_inside_another_leaves_the_outer_ones_wait_in_place(postgres_url):
+    slept: list[float] = []
+    db = PostgresDatabase(postgres_url, SCHEMA, sleep=slept.append)
+    with db.transaction() as outer:
+        db.bump(outer)
+        with db.transaction() as inner:
+            inner.execute("INSERT INTO t VALUES ('inner', 1)")
+        assert slept == []
+    assert slept == [STALENESS_BOUND]
+
+
 def test_a_process_reads_the_counter_at_most_once_per_staleness_bound(postgres_url):
     now = [1000.0]
     db = PostgresDatabase(postgres_url, SCHEMA, clock=lambda: now[0])
