@@ -3,7 +3,7 @@
 A block's example hosts (``https://keycloak.example`` …) are replaced by the local issuer's
 address, ``https://inventory.example`` by the test resource, and ``/run/secrets/…`` by files
 made here; nothing else in a block is changed. The provider stand-ins are
-``tests/support/providers.py``; node-oidc-provider runs for real.
+``tests/support/providers/``; node-oidc-provider runs for real.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Auth0, Entra ID, Cognito and Hydra publish only OIDC discovery, Keycloak and Okta the
 appended forms under the issuer's path, Scalekit and Zitadel both at the root
-(tests/support/providers.py cites each provider's page). ``service_kit.discovery`` finds
+(tests/support/providers/ cites each provider's page). ``service_kit.discovery`` finds
 each over real HTTP, and the keys it points to verify that provider's tokens.
 """
 

@@ -1,6 +1,6 @@
 """Eight providers' token shapes against the REST API and the MCP gate (one policy each).
 
-Each provider's stand-in (tests/support/providers.py, which cites the provider's pages)
+Each provider's stand-in (tests/support/providers/, which cites the provider's pages)
 serves its documented discovery paths and signs tokens in its documented client-credentials
 shape. With its profile, Inventory accepts the calls its scopes allow and refuses the others
 with 403; with the default profile (today's RFC 9068 rules) it refuses every one of them; and
