@@ -148,7 +148,7 @@ def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> d
 def _retried(load: Callable, *args, **kwargs):
     """``load`` again if a run failed: on a saturated shared machine wrk's 2 s socket
     timeout can fail a request the server answered (its access log shows every 200). A
-    second failure ends the bench, as in ``bench.load``."""
+    second failure ends the bench, as in ``bench_load.load``."""
     try:
         return load(*args, **kwargs)
     except SystemExit as failed:

@@ -4,7 +4,7 @@ Both with a cached token, both on the same data, both with as many processes: th
 gunicorn workers and as many uvicorn processes for the MCP server
 (``INVENTORY_MCP_WORKERS``), so the ratio compares the two protocols' cost per call, not one
 core against two. Like the other goal ratios it is the median of paired rounds, REST then MCP
-back to back (``bench.paired_ratio``), so the machine's drift weighs on both sides alike.
+back to back (``bench_load.paired_ratio``), so the machine's drift weighs on both sides alike.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 from typing import TYPE_CHECKING
 
 import requests
+
+from .bench_load import load, paired_ratio
 
 if TYPE_CHECKING:
     from .bench import Bench
@@ -50,8 +52,6 @@ def configure(stack: LocalStack) -> None:
 
 def measure(bench: Bench) -> None:
     """Paired rounds of REST then MCP; the figures go into ``bench.results``."""
-    from .bench import load, paired_ratio
-
     stack = bench.stack
     workers = int(stack.env(MCP)["INVENTORY_MCP_WORKERS"])
     mcp = {

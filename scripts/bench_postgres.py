@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from .bench import SKU_STOCK, Load, _server_cpu, paired_ratio, stack_token
+from .bench_load import SKU_STOCK, Load, paired_ratio, service_cpu, stack_token
 from .local_stack import PORTS, LocalStack
 from .postgres_server import PostgresServer, find_bin_dir
 from .stack import free_ports
@@ -35,8 +35,7 @@ from .stack import free_ports
 if TYPE_CHECKING:
     from .bench import Bench
 
-#: ``bench.load``, passed in: run as ``python -m scripts.bench`` the bench is ``__main__``,
-#: and its generator choice (``--generator``) lives there, not in a second import of it.
+#: ``bench_load.load``, passed in by the bench, as to ``bench_growth.run``.
 Loader = Callable[..., Load]
 
 PATHS = ("key", "token", "orders")
@@ -171,8 +170,8 @@ def _paths(stack: LocalStack, load: Loader) -> dict[str, Callable[[float], tuple
         return lambda seconds: (load(stack, "inventory_service", sku, seconds, headers=headers), 0)
 
     def orders(seconds: float) -> tuple[Load, float]:
-        before = _server_cpu(stack, "inventory_service") or 0.0
+        before = service_cpu(stack, "inventory_service") or 0.0
         run = load(stack, "order_service", "/orders", seconds, method="POST", body=order)
-        return run, (_server_cpu(stack, "inventory_service") or 0.0) - before
+        return run, (service_cpu(stack, "inventory_service") or 0.0) - before
 
     return {"key": inventory(key), "token": inventory(bearer), "orders": orders}

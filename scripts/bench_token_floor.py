@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .bench_load import load
+
 if TYPE_CHECKING:
     from .bench import Bench
 
@@ -20,8 +22,6 @@ AS = "auth_server"
 
 def measure(bench: Bench, headers: dict[str, str], body: str) -> None:
     """Paired floor/token rounds on the running AS (ES256); figures into ``bench.results``."""
-    from .bench import load
-
     stack = bench.stack
     token = {"method": "POST", "headers": headers, "body": body}
     load(stack, AS, "/oauth/token", min(1, bench.seconds), **token)  # warm-up
