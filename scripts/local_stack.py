@@ -27,7 +27,7 @@ import requests
 from .bootstrap import checked, create_credentials, write_private
 from .cli_session import CliSession
 from .process_groups import configured_workers, leads_its_group, live_workers, port_taken, terminate
-from .second_as import stop as stop_second_as
+from .second_as_process import stop as stop_second_as
 from .stack_env import service_env
 
 ROOT = Path(__file__).resolve().parents[1]

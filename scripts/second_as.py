@@ -28,16 +28,13 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import requests
 
-from . import stack_health
+from . import second_as_process, stack_health
 from .bootstrap import write_private
-from .process_groups import port_taken, terminate
-
-if TYPE_CHECKING:
-    from .local_stack import LocalStack
+from .local_stack import LocalStack
+from .process_groups import port_taken
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_OIDC = ROOT / "tests" / "support" / "node_oidc"
@@ -46,10 +43,6 @@ PORT = 9004
 SCOPE = "inventory:read inventory:write"
 SERVERS = ("inventory_service", "inventory_service.mcp")  # the two that read the trust file
 ENABLE = "make node-oidc"  # what installs it (Node.js 18+ and npm ci of the pinned lock)
-
-
-#: The node-oidc-provider this process started, per stack state dir.
-_started: dict[Path, subprocess.Popen] = {}
 
 
 def installed() -> bool:
@@ -94,12 +87,11 @@ class SecondAs:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        (self.stack.state / "node-oidc.pid").write_text(str(proc.pid))
-        _started[self.stack.state] = proc
+        second_as_process.started(self.stack.state, proc)
         deadline = time.monotonic() + 20
         while not self._ready():
             if proc.poll() is not None or time.monotonic() > deadline:
-                stop(self.stack.state)
+                second_as_process.stop(self.stack.state)
                 raise RuntimeError(f"node-oidc-provider did not start: see {log.name}")
             time.sleep(0.05)
 
@@ -184,19 +176,7 @@ class SecondAs:
         return response.json()["access_token"]
 
 
-def stop(state: Path) -> None:
-    """Stop the node-oidc-provider recorded in ``state``, if any (as the services are
-    stopped: SIGTERM, then SIGKILL to its process group; a reused pid is left alone)."""
-    pid_file = state / "node-oidc.pid"
-    proc = _started.pop(state, None)  # our own child is reaped, not left a zombie
-    if pid_file.exists():
-        terminate(int(pid_file.read_text()), proc, state / "node-oidc-workers")
-        pid_file.unlink(missing_ok=True)
-
-
 def main(argv: list[str]) -> int:
-    from .local_stack import LocalStack
-
     stack = LocalStack()
     command = argv[0] if argv else ""
     if command not in ("up", "order", "drop-old"):
