@@ -15,6 +15,21 @@ from service_kit.versioned import VersionedSnapshot
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
 
 
+@pytest.fixture
+def database(postgres_url):
+    """Opens ``PostgresDatabase``s on the test's database and closes their pools afterwards
+    (a pool left to the garbage collector waits for its worker threads, up to 5 s)."""
+    opened: list[PostgresDatabase] = []
+
+    def open_database(**options) -> PostgresDatabase:
+        opened.append(PostgresDatabase(postgres_url, SCHEMA, **options))
+        return opened[-1]
+
+    yield open_database
+    for db in opened:
+        db.close()
+
+
 @pytest.mark.parametrize("url", ["postgresql://u@h/db", "postgres://u:p@h:5433/db"])
 def test_a_postgresql_url_chooses_postgres(url):
     settings = DatabaseSettings.load(Environment("X_", {"database_url": url}))
@@ -54,8 +69,8 @@ def test_replicas_starting_at_once_all_find_one_schema(postgres_url):
     assert errors == []
 
 
-def test_a_failed_transaction_writes_nothing(postgres_url):
-    db = PostgresDatabase(postgres_url, SCHEMA)
+def test_a_failed_transaction_writes_nothing(database):
+    db = database()
     with pytest.raises(RuntimeError), db.transaction() as conn:
         conn.execute("INSERT INTO t VALUES ('a', 1)")
         raise RuntimeError("half-way")
@@ -63,9 +78,9 @@ def test_a_failed_transaction_writes_nothing(postgres_url):
         assert conn.execute("SELECT COUNT(*) AS n FROM t").fetchone()["n"] == 0
 
 
-def test_a_bump_on_one_replica_refreshes_the_other_replicas_snapshot(postgres_url):
-    a = PostgresDatabase(postgres_url, SCHEMA)
-    b = PostgresDatabase(postgres_url, SCHEMA)
+def test_a_bump_on_one_replica_refreshes_the_other_replicas_snapshot(database):
+    a = database()
+    b = database()
 
     def read() -> int:
         with b.transaction() as conn:
@@ -79,11 +94,11 @@ def test_a_bump_on_one_replica_refreshes_the_other_replicas_snapshot(postgres_ur
     assert snapshot.get() == 1
 
 
-def test_a_change_is_in_force_on_the_other_replica_when_the_writers_call_returns(postgres_url):
+def test_a_change_is_in_force_on_the_other_replica_when_the_writers_call_returns(database):
     """The commit wait: the writer returns ``STALENESS_BOUND`` after its commit, by when the
     reader's cached counter (read before the commit) has expired."""
-    writer = PostgresDatabase(postgres_url, SCHEMA)
-    reader = PostgresDatabase(postgres_url, SCHEMA)
+    writer = database()
+    reader = database()
     before = reader.data_version()  # now cached in the reader's process
     started = time.monotonic()
     with writer.transaction() as conn:
@@ -94,9 +109,9 @@ def test_a_change_is_in_force_on_the_other_replica_when_the_writers_call_returns
     assert reader.data_version() != before, f"stale after {time.monotonic() - started:.3f} s"
 
 
-def test_a_transaction_that_bumps_nothing_does_not_wait(postgres_url):
+def test_a_transaction_that_bumps_nothing_does_not_wait(database):
     slept: list[float] = []
-    db = PostgresDatabase(postgres_url, SCHEMA, sleep=slept.append)
+    db = database(sleep=slept.append)
     with db.transaction() as conn:
         conn.execute("INSERT INTO t VALUES ('a', 1)")
     with pytest.raises(RuntimeError), db.transaction() as conn:
@@ -110,9 +125,9 @@ def test_a_transaction_that_bumps_nothing_does_not_wait(postgres_url):
     assert slept == [STALENESS_BOUND]
 
 
-def test_a_transaction_opened_inside_another_leaves_the_outer_ones_wait_in_place(postgres_url):
+def test_a_transaction_opened_inside_another_leaves_the_outer_ones_wait_in_place(database):
     slept: list[float] = []
-    db = PostgresDatabase(postgres_url, SCHEMA, sleep=slept.append)
+    db = database(sleep=slept.append)
     with db.transaction() as outer:
         db.bump(outer)
         with db.transaction() as inner:
@@ -121,9 +136,9 @@ def test_a_transaction_opened_inside_another_leaves_the_outer_ones_wait_in_place
     assert slept == [STALENESS_BOUND]
 
 
-def test_a_process_reads_the_counter_at_most_once_per_staleness_bound(postgres_url):
+def test_a_process_reads_the_counter_at_most_once_per_staleness_bound(database):
     now = [1000.0]
-    db = PostgresDatabase(postgres_url, SCHEMA, clock=lambda: now[0])
+    db = database(clock=lambda: now[0])
     first = db.data_version()
     with db.read() as conn:  # a commit that skips the commit wait, so only the clock decides
         conn.execute("UPDATE change_counters SET version = version + 1 WHERE name = 'default'")
@@ -133,8 +148,8 @@ def test_a_process_reads_the_counter_at_most_once_per_staleness_bound(postgres_u
     assert db.data_version() == first + 1
 
 
-def test_the_pool_never_holds_more_connections_than_its_size(postgres_url):
-    db = PostgresDatabase(postgres_url, SCHEMA, pool_size=2)
+def test_the_pool_never_holds_more_connections_than_its_size(database):
+    db = database(pool_size=2)
     barrier = threading.Barrier(6)
 
     def work() -> None:
