@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .process_groups import cpu_seconds
 from .stack import LocalStack, live_workers
 
 CONNECTIONS = 16
@@ -63,7 +64,7 @@ def service_cpu(stack: LocalStack, service: str) -> float | None:
     """
     master = stack.procs[service].pid
     if Path("/proc/self/stat").exists():
-        return _proc_group_cpu(master)
+        return cpu_seconds(lambda _pid, _ppid, group: group == master)
     pids = {master} | live_workers(stack.state / service / "workers", master)
     try:
         ps = subprocess.run(
@@ -73,20 +74,6 @@ def service_cpu(stack: LocalStack, service: str) -> float | None:
     except (OSError, subprocess.CalledProcessError):
         return None  # e.g. procps, which needs /proc itself
     return sum(_cpu_time(field) for field in ps.stdout.split())
-
-
-def _proc_group_cpu(pgid: int) -> float:
-    """CPU seconds of every process in a process group, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ...
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def _cpu_time(text: str) -> float:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import psycopg
 
+from .process_groups import cpu_seconds
+
 PORT = 5432  # names the socket file only; nothing listens on TCP
 
 
@@ -102,15 +104,7 @@ class PostgresServer:
             postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return 0.0
-        ticks = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if postmaster in (int(stat.parent.name), int(fields[1])):  # the pid, or its ppid
-                ticks += int(fields[11]) + int(fields[12])  # utime + stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(lambda pid, ppid, _group: postmaster in (pid, ppid))
 
     def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):  # a test stopped it already

@@ -110,3 +110,19 @@ def port_taken(port: int) -> bool:
     """Whether something already answers on ``port`` on loopback."""
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def cpu_seconds(selects: Callable[[int, int, int], bool]) -> float:
+    """User + system CPU seconds of the live processes that ``selects(pid, ppid, pgrp)``,
+    from ``/proc`` (Linux): what the bench charges to a service or a database server."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = (
+                stat.read_text().rsplit(")", 1)[1].split()
+            )  # after the command: state ppid pgrp
+        except OSError:
+            continue
+        if selects(int(stat.parent.name), int(fields[1]), int(fields[2])):
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
