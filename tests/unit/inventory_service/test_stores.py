@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,18 +23,23 @@ from inventory_service.db import Database
 from inventory_service.resource_server.modes import AuthMode
 from inventory_service.stores import SharedStores, open_stores
 from service_kit.database_settings import DatabaseSettings
+from service_kit.postgres import PostgresDatabase
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def replicas(request, tmp_path) -> tuple[SharedStores, SharedStores]:
+def replicas(request, tmp_path) -> Iterator[tuple[SharedStores, SharedStores]]:
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     database = DatabaseSettings(url, pool_size=8)
-    return tuple(
+    pair = tuple(
         open_stores(
             database, Database(tmp_path / f"{name}.db" if url else tmp_path / "db"), AuthMode.DUAL
         )
         for name in ("a", "b")
     )
+    yield pair
+    for stores in pair:  # each PostgreSQL replica's pool; left to the collector, it warns
+        if isinstance(stores.db, PostgresDatabase):
+            stores.db.close()
 
 
 def _order() -> str:

@@ -18,7 +18,11 @@ def replicas(request, tmp_path):
               "auth": "api_key", "api_key": "ik_x_y"}  # fmt: skip
     if request.param == "postgres":
         config["database_url"] = request.getfixturevalue("postgres_url")
-    return [open_stores(Settings.load(config)) for _ in range(2)]
+    opened = [open_stores(Settings.load(config)) for _ in range(2)]
+    yield opened
+    if request.param == "postgres":  # each replica's pool; left to the collector, it warns
+        for orders, _ in opened:
+            orders.db.close()
 
 
 def test_one_key_racing_on_two_replicas_makes_one_intent(replicas):

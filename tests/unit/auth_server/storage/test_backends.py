@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,6 +18,7 @@ from cryptography.fernet import Fernet
 from auth_server.config import Settings
 from auth_server.storage.backends import Storage, open_storage
 from auth_server.storage.interfaces import ClientRecord
+from auth_server.storage.postgres import PostgresStore
 from auth_server.storage.postgres_budget import PostgresFailureBudget
 from auth_server.storage.schema import POSTGRES_SCHEMA
 from service_kit.postgres import PostgresDatabase
@@ -37,12 +39,15 @@ def config(request, tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
-def replicas(config) -> tuple[Storage, Storage]:
+def replicas(config) -> Iterator[tuple[Storage, Storage]]:
     a = open_storage(Settings.load(config))
     a.keys.ensure_signing_key()
     b = open_storage(Settings.load(config))
     b.keys.ensure_signing_key()
-    return a, b
+    yield a, b
+    for replica in (a, b):  # each PostgreSQL replica's pool; left to the collector, it warns
+        if isinstance(replica.store, PostgresStore):
+            replica.store.db.close()
 
 
 def _client(client_id: str = "order-service") -> ClientRecord:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +22,7 @@ from inventory_service.migration.stores import MigrationStores, open_migration_s
 from inventory_service.resource_server.modes import AuthMode
 from inventory_service.stores import SharedStores, open_stores
 from service_kit.database_settings import DatabaseSettings
+from service_kit.postgres import PostgresDatabase
 from tests.support.processes import wait_until
 
 SUNSET = "Wed, 30 Jun 2027 00:00:00 GMT"
@@ -30,7 +32,7 @@ Replica = tuple[SharedStores, MigrationStores]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def replicas(request, tmp_path) -> tuple[Replica, Replica]:
+def replicas(request, tmp_path) -> Iterator[tuple[Replica, Replica]]:
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     pair = []
     for name in ("a", "b"):
@@ -40,7 +42,10 @@ def replicas(request, tmp_path) -> tuple[Replica, Replica]:
             shared.db, sunset=SUNSET, brownouts=(), migration_docs_url="https://docs.example"
         )
         pair.append((shared, migration))
-    return tuple(pair)
+    yield tuple(pair)
+    for shared, _ in pair:  # each PostgreSQL replica's pool; left to the collector, it warns
+        if isinstance(shared.db, PostgresDatabase):
+            shared.db.close()
 
 
 def _key_row(migration: MigrationStores, client_id: str) -> dict:
