@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.import_graph import cycles
 from tests.support.processes import ROOT
-from tests.unit.inventory_service.test_layout import _cycles
 
 PACKAGES = ("auth_server", "inventory_service", "order_service", "service_kit", "scripts")
 
@@ -62,4 +62,4 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
 def test_no_import_cycle(package):
     modules = _modules(package)
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert _cycles(graph) == []
+    assert cycles(graph) == []
