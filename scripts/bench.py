@@ -125,9 +125,7 @@ class Bench:
             self.token_fetching()
             self.authorization_server()
             self.flag_check()
-            bench_postgres.compare(
-                self, self.out / "stack-postgres", load
-            )  # PostgreSQL beside SQLite
+            bench_postgres.compare(self, self.out / "stack-postgres")  # beside SQLite
         finally:
             stack.close()
         self.results["loads"] = {name: asdict(value) for name, value in self.loads.items()}
@@ -418,9 +416,7 @@ def main(argv: list[str]) -> int:
         )
     started = time.monotonic()
     results = Bench(seconds, rounds, args.out, ratio_rounds, ratio_seconds).run()
-    results["growth"] = bench_growth.run(
-        args.out / "growth", load, min(seconds, 2), rounds, args.tiny
-    )
+    results["growth"] = bench_growth.run(args.out / "growth", min(seconds, 2), rounds, args.tiny)
     results["scan"] = bench_scan.run(args.out / "scan", 5 if args.tiny else 300, args.tiny)
     results["tiny"] = args.tiny
     results["wall_seconds"] = round(time.monotonic() - started, 1)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import base64
 import statistics
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
 from .bench_history import add_clients, add_keys_and_usage, live_bytes
+from .bench_load import load
 from .local_stack import PORTS, LocalStack
 from .process_groups import free_ports
 
@@ -119,7 +119,7 @@ class Scale:
         self.figures["inventory_db_bytes_after_retention"] = live_bytes(inventory_db)
 
 
-def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> dict:
+def run(out: Path, seconds: float, rounds: int, tiny: bool) -> dict:
     """Every scale's figures and, per path, the largest scale's CPU against the smallest's."""
     started = time.perf_counter()
     scales = [Scale(out, n) for n in (TINY_SCALES if tiny else SCALES)]
@@ -132,7 +132,7 @@ def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> d
             for name in paths[scales[0].clients]:
                 for scale in scales:
                     service, path, kwargs = paths[scale.clients][name]
-                    run_ = _retried(load, scale.stack, service, path, seconds, **kwargs)
+                    run_ = _retried(scale.stack, service, path, seconds, **kwargs)
                     cpu.setdefault(name, {}).setdefault(scale.clients, []).append(
                         run_.server_cpu_us_per_request
                     )
@@ -145,7 +145,7 @@ def run(out: Path, load: Callable, seconds: float, rounds: int, tiny: bool) -> d
     return {**_figures(scales, cpu), "wall_s": round(time.perf_counter() - started, 1)}
 
 
-def _retried(load: Callable, *args, **kwargs):
+def _retried(*args, **kwargs):
     """``load`` again if a run failed: on a saturated shared machine wrk's 2 s socket
     timeout can fail a request the server answered (its access log shows every 200). A
     second failure ends the bench, as in ``bench_load.load``."""

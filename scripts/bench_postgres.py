@@ -27,16 +27,13 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from .bench_load import SKU_STOCK, Load, paired_ratio, service_cpu, stack_token
+from .bench_load import SKU_STOCK, Load, load, paired_ratio, service_cpu, stack_token
 from .local_stack import PORTS, LocalStack
 from .postgres_server import PostgresServer, find_bin_dir
 from .stack import free_ports
 
 if TYPE_CHECKING:
     from .bench import Bench
-
-#: ``bench_load.load``, passed in by the bench, as to ``bench_growth.run``.
-Loader = Callable[..., Load]
 
 PATHS = ("key", "token", "orders")
 GOALS = [
@@ -49,7 +46,7 @@ GOALS = [
 SKIPPED = "PostgreSQL is not installed (apt-get install postgresql): PostgreSQL rows skipped"
 
 
-def compare(bench: Bench, state: Path, load: Loader) -> None:
+def compare(bench: Bench, state: Path) -> None:
     """Fill ``bench.results`` with the PostgreSQL / SQLite figures, or say they are skipped."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
@@ -65,7 +62,7 @@ def compare(bench: Bench, state: Path, load: Loader) -> None:
     try:
         urls = {name: _database(server, name) for name in ("inventory", "orders")}
         pg = _postgres_stack(state, urls["inventory"], urls["orders"])
-        _measure(bench, bench.stack, pg, server, load)
+        _measure(bench, bench.stack, pg, server)
     finally:
         if pg is not None:
             pg.close()
@@ -96,15 +93,13 @@ def _postgres_stack(state: Path, inventory_url: str, order_url: str) -> LocalSta
     return stack
 
 
-def _measure(
-    bench: Bench, sqlite: LocalStack, pg: LocalStack, server: PostgresServer, load: Loader
-) -> None:
+def _measure(bench: Bench, sqlite: LocalStack, pg: LocalStack, server: PostgresServer) -> None:
     stacks = {"sqlite": sqlite, "postgres": pg}
     for stack in stacks.values():
         inventory = stack.cli("inventory_service")
         inventory.run("auth-mode", "set", "dual").check_returncode()
         inventory.run("stock", "set", "WIDGET-1", SKU_STOCK).check_returncode()
-    runs = {engine: _paths(stack, load) for engine, stack in stacks.items()}
+    runs = {engine: _paths(stack) for engine, stack in stacks.items()}
     database = {"sqlite": lambda: 0.0, "postgres": server.cpu_seconds}
     for engine in stacks:  # warm-up: connections, pools, the token caches
         for run in runs[engine].values():
@@ -159,7 +154,7 @@ def _us_per_request(spent: list, part: int) -> float:
     return spent[part] * 1e6 / max(1, spent[2])
 
 
-def _paths(stack: LocalStack, load: Loader) -> dict[str, Callable[[float], tuple[Load, float]]]:
+def _paths(stack: LocalStack) -> dict[str, Callable[[float], tuple[Load, float]]]:
     """Per path: run it for some seconds → (the load, CPU seconds of the other services)."""
     key = {"X-API-Key": stack.credentials()["api_keys"]["order-service"]}
     bearer = {"Authorization": f"Bearer {stack_token(stack, 'order-service')}"}

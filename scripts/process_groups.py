@@ -117,10 +117,8 @@ def cpu_seconds(selects: Callable[[int, int, int], bool]) -> float:
     from ``/proc`` (Linux): what the bench charges to a service or a database server."""
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = (
-                stat.read_text().rsplit(")", 1)[1].split()
-            )  # after the command: state ppid pgrp
+        try:  # the fields after the command: state ppid pgrp ...
+            fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if selects(int(stat.parent.name), int(fields[1]), int(fields[2])):
