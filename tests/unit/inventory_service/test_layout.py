@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import inventory_service
-from tests.support.import_graph import cycles
+from tests.support.import_graph import cycles, graph, modules
 
 ROOT = Path(inventory_service.__file__).parent
 PACKAGE = "inventory_service"
@@ -19,32 +19,11 @@ SCHEMA_MODULES = {"api/schema.py", "resource_server/schema.py", "migration/schem
 
 
 def _modules() -> dict[str, Path]:
-    found = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        parts = (PACKAGE, *path.relative_to(ROOT).with_suffix("").parts)
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        found[name] = path
-    return found
-
-
-def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    targets: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            targets.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            prefix = base[: len(base) - node.level + 1] if node.level else []
-            module = ".".join(prefix + ([node.module] if node.module else []))
-            targets.add(module)
-            targets.update(f"{module}.{alias.name}" for alias in node.names)
-    return {t for t in targets if t in modules and t != name}
+    return modules(ROOT)
 
 
 def test_no_import_cycles():
-    modules = _modules()
-    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert cycles(graph) == []
+    assert cycles(graph(ROOT, strict=True)) == []
 
 
 #: The one reason for an import inside a function: the PostgreSQL backend (psycopg and the
