@@ -17,21 +17,9 @@ build each provider's claims, ``registry.py`` says where each publishes what, an
 """
 
 from .issuer import ProviderIssuer
-from .managed import COGNITO_POOL, ENTRA_API_APP, ENTRA_TENANT
+from .managed import ENTRA_API_APP
 from .registry import SHAPES
-from .self_hosted import ZITADEL_PROJECT, ZITADEL_ROLES
-from .shape import PERMISSIONS, RESOURCE, Claims, Shape
+from .self_hosted import ZITADEL_PROJECT
+from .shape import RESOURCE
 
-__all__ = [
-    "COGNITO_POOL",
-    "ENTRA_API_APP",
-    "ENTRA_TENANT",
-    "PERMISSIONS",
-    "RESOURCE",
-    "SHAPES",
-    "ZITADEL_PROJECT",
-    "ZITADEL_ROLES",
-    "Claims",
-    "ProviderIssuer",
-    "Shape",
-]
+__all__ = ["ENTRA_API_APP", "RESOURCE", "SHAPES", "ZITADEL_PROJECT", "ProviderIssuer"]
